@@ -1,0 +1,57 @@
+"""The whole Tằng Loỏng assessment on the embedded sample: every step, then every output file."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import OutputError
+
+__all__ = ["assess", "Outputs", "CRITERIA_SETS"]
+
+#: The criteria sets the assessment runs, in order.
+CRITERIA_SETS = ("vn-qcvn-01-2021", "vn-eip-decree-35")
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """What :func:`assess` produced: the terminal text and the files written."""
+
+    table: str
+    files: tuple[Path, ...]
+
+
+def assess(
+    out_dir: str | os.PathLike[str] = "eipgis-output",
+    *,
+    overwrite: bool = False,
+    lang: str = "en",
+    park_path: str | os.PathLike[str] | None = None,
+) -> Outputs:
+    """Run the gap assessment of the embedded Tằng Loỏng sample and write its outputs.
+
+    Everything is computed before anything is written, so a failure leaves no partial
+    output; each file is written atomically.
+    """
+    from . import io, sample_path
+    from .criteria import check
+    from .park import load_park
+
+    out = Path(out_dir)
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        raise OutputError(
+            f"{out}: folder exists and is not empty. Fix: pass --overwrite or choose another -o."
+        )
+    park = load_park(park_path or sample_path())
+    reports = [check(park, name) for name in CRITERIA_SETS]
+
+    contents: dict[str, str] = {}
+    tables = []
+    for report in reports:
+        stem = f"tang_loong_{report.criteria_set}"
+        contents[f"{stem}.json"] = report.to_json()
+        contents[f"{stem}.md"] = report.to_markdown(lang=lang)
+        tables.append(report.to_table(lang=lang))
+    files = tuple(io.write_text(out / name, text, overwrite=True) for name, text in contents.items())
+    return Outputs(table="\n".join(tables), files=files)

@@ -1,0 +1,573 @@
+"""Criteria sets as data (YAML), and ``check(park, criteria)`` that judges a park against one."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import CriteriaError
+from .indicators import INDICATORS, Measure
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .park import Park
+
+__all__ = [
+    "Criterion",
+    "CriteriaSet",
+    "Result",
+    "ComplianceReport",
+    "builtin_sets",
+    "load_criteria",
+    "check",
+]
+
+Op = Literal[">=", "<=", ">", "<", "=="]
+_OPS = {
+    ">=": lambda v, t: v >= t,
+    "<=": lambda v, t: v <= t,
+    ">": lambda v, t: v > t,
+    "<": lambda v, t: v < t,
+    "==": lambda v, t: v == t,
+}
+_OP_SIGN = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "="}
+# Relative tolerance when comparing a measured share with its threshold (floating-point noise).
+_EPS = 1e-9
+
+
+class Text(BaseModel):
+    """A text in English and Vietnamese."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    en: str = Field(min_length=1)
+    vi: str = Field(min_length=1)
+
+
+class Criterion(BaseModel):
+    """One criterion: an indicator, how it is compared, and where the rule comes from."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str = Field(pattern=r"^[A-Z0-9][A-Z0-9-]*$")
+    title: Text
+    indicator: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    op: Op
+    threshold: float | dict[str, float]
+    unit: str
+    source: str = Field(min_length=3)
+    status: Literal["confirmed", "unconfirmed"]
+    note: str | None = None
+
+    @field_validator("indicator")
+    @classmethod
+    def _known_indicator(cls, value: str) -> str:
+        if value not in INDICATORS:
+            raise ValueError(f"unknown indicator {value!r}; known: {', '.join(sorted(INDICATORS))}")
+        return value
+
+    @model_validator(mode="after")
+    def _params_fit(self) -> Criterion:
+        func = INDICATORS[self.indicator].function
+        params = dict(self.params)
+        if isinstance(self.threshold, dict):
+            params["limits"] = self.threshold
+        try:
+            inspect.signature(func).bind(None, **params)
+        except TypeError as exc:
+            raise ValueError(f"params do not fit indicator {self.indicator!r}: {exc}") from None
+        return self
+
+
+class CriteriaSet(BaseModel):
+    """A named list of criteria, read from a YAML file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    schema_version: Literal[1]
+    id: str = Field(min_length=1)
+    title: Text
+    description: str | None = None
+    extends: list[str] = Field(default_factory=list)
+    criteria: list[Criterion]
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> CriteriaSet:
+        seen: set[str] = set()
+        for c in self.criteria:
+            if c.id in seen:
+                raise ValueError(f"criterion id {c.id!r} appears twice")
+            seen.add(c.id)
+        return self
+
+
+def builtin_sets() -> list[str]:
+    """Names of the criteria sets shipped with eipgis."""
+    folder = resources.files("eipgis") / "criteria"
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def _key_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _read_set(text: str, where: str, seen: tuple[str, ...]) -> CriteriaSet:
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise CriteriaError(
+            f"{where}: not valid YAML{at} ({getattr(exc, 'problem', exc)}). "
+            "Fix: check the indentation and quoting there."
+        ) from None
+    if not isinstance(data, dict):
+        raise CriteriaError(f"{where}: expected a mapping with schema_version, id, title, criteria.")
+    try:
+        parsed = CriteriaSet.model_validate(data)
+    except ValidationError as exc:
+        lines = [f"{_key_path(e['loc'])}: {e['msg']}" for e in exc.errors()]
+        raise CriteriaError(f"{where}: invalid criteria file", problems=lines) from None
+    if not parsed.extends:
+        return parsed
+    merged: dict[str, Criterion] = {}
+    for parent in parsed.extends:
+        if parent in seen:
+            raise CriteriaError(f"{where}: 'extends' makes a cycle through {parent!r}.")
+        base_dir = Path(where).parent if Path(where).exists() else None
+        for crit in load_criteria(parent, _seen=(*seen, parent), _base=base_dir).criteria:
+            merged[crit.id] = crit
+    for crit in parsed.criteria:
+        merged[crit.id] = crit
+    return parsed.model_copy(update={"criteria": list(merged.values()), "extends": []})
+
+
+def load_criteria(
+    criteria: str | os.PathLike[str] | CriteriaSet,
+    *,
+    _seen: tuple[str, ...] = (),
+    _base: Path | None = None,
+) -> CriteriaSet:
+    """A criteria set by built-in name (``"vn-qcvn-01-2021"``) or from a YAML file.
+
+    The file is checked completely before any geometry is touched; a problem names the key
+    (``criteria[2].threshold``).
+    """
+    if isinstance(criteria, CriteriaSet):
+        return criteria
+    name = str(criteria)
+    if name in builtin_sets():
+        res = resources.files("eipgis") / "criteria" / f"{name}.yaml"
+        return _read_set(res.read_text(encoding="utf-8"), f"built-in criteria set {name}", _seen)
+    path = Path(name)
+    if _base is not None and not path.is_absolute():
+        path = _base / path
+    if not path.exists():
+        raise CriteriaError(
+            f"{name}: no such criteria file or built-in set. "
+            f"Fix: use one of {', '.join(builtin_sets())} or the path of a YAML file."
+        )
+    return _read_set(path.read_text(encoding="utf-8"), str(path), _seen)
+
+
+@dataclass(frozen=True)
+class Result:
+    """A criterion judged on a park. ``gap`` is in planner units (ha, m of strip, m)."""
+
+    id: str
+    title: dict[str, str]
+    indicator: str
+    value: float
+    op: str
+    threshold: float | dict[str, float]
+    unit: str
+    passed: bool
+    gap: dict[str, float]
+    features: list[str]
+    details: dict[str, Any]
+    source: str
+    status: str
+    per_feature: bool = False
+    measure: Measure | None = field(default=None, repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form of the architecture's contract."""
+        return {
+            "id": self.id,
+            "title": self.title["en"],
+            "title_vi": self.title["vi"],
+            "indicator": self.indicator,
+            "value": _json_number(self.value),
+            "op": self.op,
+            "threshold": self.threshold,
+            "unit": self.unit,
+            "passed": self.passed,
+            "gap": {k: _json_number(v) for k, v in self.gap.items()},
+            "features": self.features,
+            "details": _jsonable(self.details),
+            "source": self.source,
+            "status": self.status,
+        }
+
+
+def _json_number(value: float) -> float | None:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    return round(float(value), 6)
+
+
+def _jsonable(obj: Any) -> Any:
+    import numpy as np
+
+    if isinstance(obj, Mapping):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.bool_ | bool):
+        return bool(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, float | np.floating):
+        return _json_number(float(obj))
+    return obj
+
+
+def _judge(crit: Criterion, measure: Measure) -> Result:
+    ind = INDICATORS[crit.indicator]
+    compare = _OPS[crit.op]
+    threshold = crit.threshold
+    gap: dict[str, float] = {}
+    features: list[str] = []
+    details: dict[str, Any] = {}
+    extra = {k: v for k, v in measure.extra.items() if not k.endswith("_geometry")}
+
+    if ind.per_feature:
+        frame = measure.per_feature
+        assert frame is not None
+        import numpy as np
+
+        limit = frame["limit"] if "limit" in frame.columns else None
+        if isinstance(threshold, dict):
+            lim = limit.to_numpy(dtype=float)
+        else:
+            lim = np.full(len(frame), float(threshold))
+            if limit is not None:
+                lim = np.where(limit.isna(), lim, limit.to_numpy(dtype=float))
+        values = frame["value"].to_numpy(dtype=float)
+        scale = np.maximum(np.abs(lim), 1.0) * _EPS
+        ok = compare(values + (scale if crit.op in (">=", ">") else -scale), lim)
+        ok = ok | np.isnan(lim)  # a class without a limit in the table is not judged
+        failing = ~ok
+        features = [str(i) for i in frame.index[failing]]
+        shortfall = np.abs(values - lim)[failing]
+        if ind.gap == "per_feature_area":
+            gap = {"area_ha": float((shortfall * frame["extent_m2"].to_numpy()[failing]).sum()) / 1e4}
+        else:
+            gap = {"distance_m": float(shortfall.max()) if len(shortfall) else 0.0}
+        cols = [c for c in frame.columns if c != "value"]
+        rows = frame.loc[failing, cols].assign(value=values[failing], limit=lim[failing])
+        details = {
+            "checked": int(len(frame)),
+            "failing": int(failing.sum()),
+            "overall": _json_number(measure.value),
+            "by_feature": {
+                str(idx): {k: v for k, v in row.items() if k != "extent_m2"}
+                for idx, row in zip(rows.index, rows.to_dict("records"), strict=True)
+            },
+        }
+        value = float(failing.sum())
+        passed = not failing.any()
+    else:
+        value = measure.value
+        t = float(threshold)  # type: ignore[arg-type]
+        tol = max(abs(t), 1.0) * _EPS
+        passed = bool(compare(value + (tol if crit.op in (">=", ">") else -tol), t))
+        if ind.gap == "area":
+            need = (t - value) if crit.op in (">=", ">") else (value - t)
+            gap = {"area_ha": max(need, 0.0) * measure.extent_m2 / 1e4}
+        elif ind.gap == "strip":
+            need_m2 = max(t - value, 0.0) * measure.extent_m2
+            gap = {"area_ha": need_m2 / 1e4, "length_m": need_m2 / extra["width_m"]}
+        elif ind.gap == "count":
+            gap = {"count": max(t - value, 0.0) if crit.op in (">=", ">") else max(value - t, 0.0)}
+        details = extra
+        features = [str(p) for p in extra.get("parcels", [])] if not passed else []
+    return Result(
+        id=crit.id,
+        title={"en": crit.title.en, "vi": crit.title.vi},
+        indicator=crit.indicator,
+        value=value,
+        op=crit.op,
+        threshold=threshold,
+        unit=crit.unit,
+        passed=bool(passed),
+        gap=gap,
+        features=features,
+        details=details,
+        source=crit.source,
+        status=crit.status,
+        per_feature=ind.per_feature,
+        measure=measure,
+    )
+
+
+def evaluate(park: Park, crit: Criterion) -> Result:
+    """Judge one criterion on a park."""
+    params = dict(crit.params)
+    if isinstance(crit.threshold, dict):
+        params["limits"] = crit.threshold
+    measure = INDICATORS[crit.indicator].function(park, **params)
+    return _judge(crit, measure)
+
+
+def check(park: Park, criteria: str | os.PathLike[str] | CriteriaSet = "vn-qcvn-01-2021") -> ComplianceReport:
+    """Check a park against a criteria set (a built-in name, a YAML path or a loaded set).
+
+    Examples
+    --------
+    >>> import eipgis
+    >>> park = eipgis.load_park(eipgis.sample_path())
+    >>> report = eipgis.check(park, criteria="vn-qcvn-01-2021")
+    >>> report.passed
+    False
+    """
+    from . import __version__
+    from .indicators import class_area_m2
+
+    cset = load_criteria(criteria)
+    results = tuple(evaluate(park, c) for c in cset.criteria)
+    areas = class_area_m2(park)
+    return ComplianceReport(
+        eipgis_version=__version__,
+        park=park.name,
+        criteria_set=cset.id,
+        criteria_title={"en": cset.title.en, "vi": cset.title.vi},
+        crs=park.crs_label,
+        area_ha=park.area_ha,
+        results=results,
+        class_area_ha={k: float(v) / 1e4 for k, v in areas.items()},
+        notes=park.notes,
+    )
+
+
+# --- presenting a report --------------------------------------------------------------------
+
+_HEAD = {
+    "en": ("id", "criterion", "value", "threshold", "result", "gap", "status"),
+    "vi": ("mã", "tiêu chí", "giá trị", "ngưỡng", "kết quả", "thiếu hụt", "trạng thái"),
+}
+_WORDS = {
+    "en": {"pass": "PASS", "fail": "FAIL", "unconfirmed": "unconfirmed", "confirmed": "confirmed",
+           "of": "of", "fail_n": "fail", "park": "Park", "set": "Criteria set", "area": "Area",
+           "overall": "Overall", "notes": "Notes", "source": "Source", "floors": "if > 5 floors", "of_strip": "of strip",
+           "short": "short", "missing": "missing"},
+    "vi": {"pass": "ĐẠT", "fail": "KHÔNG ĐẠT", "unconfirmed": "chưa xác nhận",
+           "confirmed": "đã xác nhận", "of": "/", "fail_n": "không đạt", "park": "Khu công nghiệp",
+           "set": "Bộ tiêu chí", "area": "Diện tích", "overall": "Tổng thể", "notes": "Ghi chú",
+           "source": "Nguồn", "floors": "nếu > 5 tầng", "of_strip": "dải cây xanh",
+           "short": "còn thiếu", "missing": "còn thiếu"},
+}
+
+
+def _fmt_number(value: float, unit: str) -> str:
+    if unit == "share":
+        return f"{value * 100:.1f} %"
+    if unit == "m":
+        return f"{value:,.0f} m"
+    if unit == "count":
+        return f"{value:,.0f}"
+    return f"{value:,.3g} {unit}"
+
+
+def _fmt_threshold(r: Result, lang: str) -> str:
+    sign = _OP_SIGN[r.op]
+    if isinstance(r.threshold, dict):
+        table = " / ".join(f"{k} {v:,.0f}" for k, v in r.threshold.items())
+        return f"{sign} {table} {r.unit}"
+    text = f"{sign} {_fmt_number(float(r.threshold), r.unit)}"
+    tall = r.measure is not None and r.measure.per_feature is not None and (
+        "over_5_floors" in r.measure.per_feature.columns
+    )
+    if tall:
+        lim = r.measure.per_feature["limit"].dropna()  # type: ignore[union-attr]
+        if len(lim):
+            text += f" ({_fmt_number(float(lim.iloc[0]), r.unit)} {_WORDS[lang]['floors']})"
+    return text
+
+
+def _fmt_value(r: Result, lang: str) -> str:
+    w = _WORDS[lang]
+    if r.per_feature:
+        return f"{int(r.value)} {w['of']} {r.details.get('checked', 0)} {w['fail_n']}"
+    return _fmt_number(r.value, r.unit)
+
+
+def _fmt_gap(r: Result, lang: str) -> str:
+    if r.passed:
+        return "–"
+    w = _WORDS[lang]
+    parts = []
+    for key, v in r.gap.items():
+        if key == "area_ha":
+            parts.append(f"{v:,.2f} ha")
+        elif key == "length_m" and v:
+            parts.append(f"≈{v:,.0f} m {w['of_strip']}")
+        elif key == "distance_m":
+            parts.append(f"{v:,.0f} m {w['short']}")
+        elif key == "count":
+            parts.append(f"{v:,.0f} {w['missing']}")
+    return ", ".join(parts) or "–"
+
+
+@dataclass(frozen=True)
+class ComplianceReport:
+    """The results of checking a park against a criteria set."""
+
+    eipgis_version: str
+    park: str
+    criteria_set: str
+    criteria_title: dict[str, str]
+    crs: str
+    area_ha: float
+    results: tuple[Result, ...]
+    class_area_ha: dict[str, float]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        """True when every criterion passes."""
+        return all(r.passed for r in self.results)
+
+    @property
+    def failing(self) -> list[Result]:
+        return [r for r in self.results if not r.passed]
+
+    def __getitem__(self, criterion_id: str) -> Result:
+        for r in self.results:
+            if r.id == criterion_id:
+                return r
+        raise KeyError(criterion_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "eipgis_version": self.eipgis_version,
+            "park": self.park,
+            "criteria_set": self.criteria_set,
+            "crs": self.crs,
+            "area_ha": round(self.area_ha, 4),
+            "passed": self.passed,
+            "results": [r.to_dict() for r in self.results],
+            "land_use_ha": {k: round(v, 4) for k, v in self.class_area_ha.items()},
+            "notes": list(self.notes),
+        }
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """JSON text (UTF-8, Vietnamese kept as is)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per criterion: id, title, value, op, threshold, passed, gap, status, source."""
+        import pandas as pd
+
+        rows = [
+            {
+                "id": r.id,
+                "title": r.title["en"],
+                "title_vi": r.title["vi"],
+                "value": r.value,
+                "unit": r.unit,
+                "op": r.op,
+                "threshold": r.threshold,
+                "passed": r.passed,
+                "gap_area_ha": r.gap.get("area_ha"),
+                "gap_length_m": r.gap.get("length_m"),
+                "gap_distance_m": r.gap.get("distance_m"),
+                "features": r.features,
+                "status": r.status,
+                "source": r.source,
+            }
+            for r in self.results
+        ]
+        return pd.DataFrame(rows).set_index("id")
+
+    def _rows(self, lang: str) -> list[tuple[str, ...]]:
+        w = _WORDS[lang]
+        return [
+            (
+                r.id,
+                r.title[lang],
+                _fmt_value(r, lang),
+                _fmt_threshold(r, lang),
+                w["pass"] if r.passed else w["fail"],
+                _fmt_gap(r, lang),
+                w[r.status],
+            )
+            for r in self.results
+        ]
+
+    def _summary(self, lang: str) -> list[str]:
+        w = _WORDS[lang]
+        n_fail = len(self.failing)
+        overall = w["pass"] if self.passed else f"{w['fail']} ({n_fail}/{len(self.results)})"
+        return [
+            f"{w['park']}: {self.park}",
+            f"{w['set']}: {self.criteria_set} — {self.criteria_title[lang]}",
+            f"{w['area']}: {self.area_ha:,.2f} ha ({self.crs})",
+            f"{w['overall']}: {overall}",
+        ]
+
+    def to_table(self, *, lang: str = "en") -> str:
+        """A plain-text table for the terminal."""
+        import unicodedata
+
+        def width(s: str) -> int:
+            return sum(0 if unicodedata.combining(ch) else 1 for ch in s)
+
+        def pad(s: str, n: int) -> str:
+            return s + " " * (n - width(s))
+
+        head = _HEAD[lang]
+        rows = [head, *self._rows(lang)]
+        widths = [max(width(row[i]) for row in rows) for i in range(len(head))]
+        rule = "  ".join("-" * n for n in widths)
+        lines = [*self._summary(lang), ""]
+        lines.append("  ".join(pad(c, n) for c, n in zip(head, widths, strict=True)))
+        lines.append(rule)
+        for row in rows[1:]:
+            lines.append("  ".join(pad(c, n) for c, n in zip(row, widths, strict=True)).rstrip())
+        if self.notes:
+            lines += ["", f"{_WORDS[lang]['notes']}:"] + [f"  - {n}" for n in self.notes]
+        return "\n".join(lines) + "\n"
+
+    def to_markdown(self, *, lang: str = "en") -> str:
+        """A Markdown section: summary, criteria table with sources, failing features, notes."""
+        w = _WORDS[lang]
+        head = (*_HEAD[lang], w["source"])
+        lines = [f"# {self.park}", ""] + [f"- {s}" for s in self._summary(lang)] + [""]
+        lines.append("| " + " | ".join(head) + " |")
+        lines.append("|" + "---|" * len(head))
+        for r, row in zip(self.results, self._rows(lang), strict=True):
+            cells = [c.replace("|", "\\|") for c in (*row, r.source)]
+            lines.append("| " + " | ".join(cells) + " |")
+        failing = [r for r in self.results if r.features]
+        if failing:
+            lines.append("")
+            for r in failing:
+                lines.append(f"- **{r.id}**: {', '.join(r.features[:50])}"
+                             + (f" (+{len(r.features) - 50})" if len(r.features) > 50 else ""))
+        if self.notes:
+            lines += ["", f"## {w['notes']}", ""] + [f"- {n}" for n in self.notes]
+        return "\n".join(lines) + "\n"

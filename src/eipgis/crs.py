@@ -1,0 +1,194 @@
+"""The one CRS rule: which projected (metric) CRS a park is measured in, and the VN-2000 grids."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import TYPE_CHECKING, Any
+
+from .errors import CRSError
+
+if TYPE_CHECKING:
+    import pyproj
+
+__all__ = ["PROVINCES", "vn2000_tm", "metric_crs", "to_crs", "crs_label"]
+
+# VN-2000 3-degree TM grids of the 63 pre-2025 provinces (Circular 973/2001/TT-TCĐC).
+# slug: (name, central meridian in decimal degrees, EPSG code of the registered TM-3 CRS).
+# Source: shared research note vn-reference-tables.md §1.2, checked row by row against the EPSG
+# area-of-use texts of EPSG:9205–9218 and 5897–5899 and three independent lists.
+# Every EPSG CRS here has k0 = 0.9999, false easting 500 000 m and datum VN-2000 (EPSG:4756).
+PROVINCES: dict[str, tuple[str, float, int]] = {
+    "an-giang": ("An Giang", 104.75, 9208),
+    "ba-ria-vung-tau": ("Bà Rịa – Vũng Tàu", 107.75, 5899),
+    "bac-giang": ("Bắc Giang", 107.00, 9214),
+    "bac-kan": ("Bắc Kạn", 106.50, 9213),
+    "bac-lieu": ("Bạc Liêu", 105.00, 5897),
+    "bac-ninh": ("Bắc Ninh", 105.50, 9209),
+    "ben-tre": ("Bến Tre", 105.75, 9210),
+    "binh-dinh": ("Bình Định", 108.25, 9217),
+    "binh-duong": ("Bình Dương", 105.75, 9210),
+    "binh-phuoc": ("Bình Phước", 106.25, 9212),
+    "binh-thuan": ("Bình Thuận", 108.50, 9218),
+    "ca-mau": ("Cà Mau", 104.50, 9207),
+    "can-tho": ("Cần Thơ", 105.00, 5897),
+    "cao-bang": ("Cao Bằng", 105.75, 9210),
+    "da-nang": ("Đà Nẵng", 107.75, 5899),
+    "dak-lak": ("Đắk Lắk", 108.50, 9218),
+    "dak-nong": ("Đắk Nông", 108.50, 9218),
+    "dien-bien": ("Điện Biên", 103.00, 9205),
+    "dong-nai": ("Đồng Nai", 107.75, 5899),
+    "dong-thap": ("Đồng Tháp", 105.00, 5897),
+    "gia-lai": ("Gia Lai", 108.50, 9218),
+    "ha-giang": ("Hà Giang", 105.50, 9209),
+    "ha-nam": ("Hà Nam", 105.00, 5897),
+    "ha-noi": ("Hà Nội", 105.00, 5897),
+    "ha-tinh": ("Hà Tĩnh", 105.50, 9209),
+    "hai-duong": ("Hải Dương", 105.50, 9209),
+    "hai-phong": ("Hải Phòng", 105.75, 9210),
+    "hau-giang": ("Hậu Giang", 105.00, 5897),
+    "hoa-binh": ("Hòa Bình", 106.00, 9211),
+    "hung-yen": ("Hưng Yên", 105.50, 9209),
+    "khanh-hoa": ("Khánh Hòa", 108.25, 9217),
+    "kien-giang": ("Kiên Giang", 104.50, 9207),
+    "kon-tum": ("Kon Tum", 107.50, 9216),
+    "lai-chau": ("Lai Châu", 103.00, 9205),
+    "lam-dong": ("Lâm Đồng", 107.75, 5899),
+    "lang-son": ("Lạng Sơn", 107.25, 9215),
+    "lao-cai": ("Lào Cai", 104.75, 9208),
+    "long-an": ("Long An", 105.75, 9210),
+    "nam-dinh": ("Nam Định", 105.50, 9209),
+    "nghe-an": ("Nghệ An", 104.75, 9208),
+    "ninh-binh": ("Ninh Bình", 105.00, 5897),
+    "ninh-thuan": ("Ninh Thuận", 108.25, 9217),
+    "phu-tho": ("Phú Thọ", 104.75, 9208),
+    "phu-yen": ("Phú Yên", 108.50, 9218),
+    "quang-binh": ("Quảng Bình", 106.00, 9211),
+    "quang-nam": ("Quảng Nam", 107.75, 5899),
+    "quang-ngai": ("Quảng Ngãi", 108.00, 5898),
+    "quang-ninh": ("Quảng Ninh", 107.75, 5899),
+    "quang-tri": ("Quảng Trị", 106.25, 9212),
+    "soc-trang": ("Sóc Trăng", 105.50, 9209),
+    "son-la": ("Sơn La", 104.00, 9206),
+    "tay-ninh": ("Tây Ninh", 105.50, 9209),
+    "thai-binh": ("Thái Bình", 105.50, 9209),
+    "thai-nguyen": ("Thái Nguyên", 106.50, 9213),
+    "thanh-hoa": ("Thanh Hóa", 105.00, 5897),
+    "thua-thien-hue": ("Thừa Thiên Huế", 107.00, 9214),
+    "tien-giang": ("Tiền Giang", 105.75, 9210),
+    "ho-chi-minh": ("TP. Hồ Chí Minh", 105.75, 9210),
+    "tra-vinh": ("Trà Vinh", 105.50, 9209),
+    "tuyen-quang": ("Tuyên Quang", 106.00, 9211),
+    "vinh-long": ("Vĩnh Long", 105.50, 9209),
+    "vinh-phuc": ("Vĩnh Phúc", 105.00, 5897),
+    "yen-bai": ("Yên Bái", 104.75, 9208),
+}
+
+# Mainland Vietnam and its near-shore islands, lon/lat (a generous box: the rule is VN-2000 here).
+_VIETNAM_BBOX = (102.10, 8.30, 109.50, 23.40)
+
+
+def _slug(name: str) -> str:
+    text = unicodedata.normalize("NFD", name.replace("Đ", "D").replace("đ", "d"))
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn").lower()
+    for prefix in ("tinh ", "thanh pho ", "tp. ", "tp "):
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+    return "-".join("".join(ch if ch.isalnum() else " " for ch in text).split())
+
+
+_ALIASES = {"hcm": "ho-chi-minh", "tp-hcm": "ho-chi-minh", "hcmc": "ho-chi-minh",
+            "sai-gon": "ho-chi-minh", "hue": "thua-thien-hue", "vung-tau": "ba-ria-vung-tau"}
+
+
+def vn2000_tm(province: str) -> pyproj.CRS:
+    """The VN-2000 provincial 3° TM grid of ``province`` (k0 = 0.9999, false easting 500 km).
+
+    ``province`` is a name with or without diacritics ("Lào Cai", "Lao Cai", "lao-cai").
+    The central meridians are those of Circular 973/2001/TT-TCĐC for the 63 pre-2025
+    provinces; each is the registered EPSG CRS on the VN-2000 datum (EPSG:4756), so the
+    datum shift to WGS 84 is EPSG:6960 with its rotations in the right sign convention.
+
+    Examples
+    --------
+    >>> from pyproj import Transformer
+    >>> crs = vn2000_tm("Lào Cai")
+    >>> t = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    >>> [round(v, 3) for v in t.transform(103.97, 22.49)]
+    [419545.887, 2488127.113]
+    """
+    import pyproj
+
+    slug = _slug(province)
+    slug = _ALIASES.get(slug, slug)
+    if slug not in PROVINCES:
+        raise CRSError(
+            f"'{province}' is not one of the 63 pre-2025 provinces of Circular 973/2001/TT-TCĐC. "
+            "Fix: use the old province in which the plan was drawn, e.g. 'Lào Cai' or 'Yên Bái'."
+        )
+    return pyproj.CRS.from_epsg(PROVINCES[slug][2])
+
+
+def _utm_epsg(lon: float, lat: float) -> int:
+    zone = min(int((lon + 180.0) // 6.0) + 1, 60)
+    return (32600 if lat >= 0 else 32700) + zone
+
+
+def metric_crs(crs: Any, lonlat_centre: tuple[float, float] | None) -> pyproj.CRS:
+    """Choose the CRS a park is measured in.
+
+    A projected CRS is kept. A geographic CRS inside Vietnam gives VN-2000 / UTM
+    (EPSG:3405 west of 108° E, EPSG:3406 east of it), elsewhere the WGS 84 UTM zone of
+    ``lonlat_centre``.
+    """
+    import pyproj
+
+    crs = pyproj.CRS.from_user_input(crs)
+    if crs.is_projected:
+        _check_metres(crs)
+        return crs
+    if lonlat_centre is None:
+        raise CRSError("cannot choose a metric CRS without the park's position")
+    lon, lat = lonlat_centre
+    xmin, ymin, xmax, ymax = _VIETNAM_BBOX
+    if xmin <= lon <= xmax and ymin <= lat <= ymax:
+        return pyproj.CRS.from_epsg(3405 if lon < 108.0 else 3406)
+    return pyproj.CRS.from_epsg(_utm_epsg(lon, lat))
+
+
+def _check_metres(crs: pyproj.CRS) -> None:
+    units = {axis.unit_name for axis in crs.axis_info}
+    if not units <= {"metre", "meter"}:
+        raise CRSError(
+            f"{crs_label(crs)} measures in {', '.join(sorted(units))}, not metres. "
+            "Fix: pass --crs with a metric CRS, e.g. the VN-2000 provincial grid."
+        )
+
+
+def to_crs(user_crs: Any) -> pyproj.CRS:
+    """Parse a CRS a planner typed (``EPSG:9208``, ``9208``, WKT, or a province name)."""
+    import pyproj
+
+    text = str(user_crs).strip()
+    try:
+        crs = pyproj.CRS.from_user_input(int(text) if text.isdigit() else text)
+    except pyproj.exceptions.CRSError:
+        try:
+            crs = vn2000_tm(text)
+        except CRSError:
+            raise CRSError(
+                f"'{user_crs}' is neither a CRS nor a province name. "
+                "Fix: pass e.g. --crs EPSG:9208 or --crs 'Lào Cai'."
+            ) from None
+    if not crs.is_projected:
+        raise CRSError(
+            f"{crs_label(crs)} is not projected: areas and distances need metres. "
+            "Fix: pass a projected CRS, e.g. EPSG:9208 (VN-2000 / TM-3 104-45)."
+        )
+    _check_metres(crs)
+    return crs
+
+
+def crs_label(crs: pyproj.CRS) -> str:
+    """``EPSG:9208`` when the CRS has an EPSG code, else its name."""
+    epsg = crs.to_epsg(min_confidence=90)
+    return f"EPSG:{epsg}" if epsg else crs.name

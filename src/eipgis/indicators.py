@@ -1,0 +1,352 @@
+"""Indicators: pure measurements of a ``Park`` in its metric CRS, and the registry criteria name them by.
+
+Every function takes a park (never modified) and returns either a :class:`Measure` (what a
+criterion judges) or, for the helpers, a named Series aligned with the park's parcels.
+Areas are m² and distances metres unless a name says otherwise (``_ha``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .park import Park
+
+__all__ = [
+    "Measure",
+    "INDICATORS",
+    "indicator",
+    "class_area_m2",
+    "landuse_share",
+    "plot_building_density",
+    "plot_green_share",
+    "isolation_strip",
+    "isolation_band",
+    "safety_distance",
+    "wwtp_count",
+    "green_cover_share",
+]
+
+#: How a criterion turns the shortfall of an indicator into a planner's gap.
+GapKind = Literal["area", "per_feature_area", "strip", "per_feature_distance", "count"]
+
+
+@dataclass(frozen=True)
+class Measure:
+    """What an indicator measured.
+
+    Attributes
+    ----------
+    value : float
+        The headline number (a share, a count).
+    extent_m2 : float
+        For area shares, the area the share is taken of (the gap is ``threshold × extent``).
+    per_feature : DataFrame, optional
+        For per-feature indicators: one row per feature (index: its id) with ``value``, an
+        optional per-feature ``limit`` (NaN → the criterion's threshold), ``extent_m2``
+        (the area a share is taken of) and any columns worth reporting.
+    extra : dict
+        Further figures to report (e.g. the strip's ungreen area).
+    """
+
+    value: float
+    extent_m2: float = 0.0
+    per_feature: pd.DataFrame | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    name: str
+    function: Callable[..., Measure]
+    gap: GapKind
+    unit: str
+    per_feature: bool
+
+
+#: The one registry: indicator name (as written in criteria files) → indicator.
+INDICATORS: dict[str, Indicator] = {}
+
+
+def indicator(name: str, *, gap: GapKind, unit: str) -> Callable[[Callable[..., Measure]], Callable[..., Measure]]:
+    """Register a function as the indicator ``name``."""
+
+    def decorate(func: Callable[..., Measure]) -> Callable[..., Measure]:
+        INDICATORS[name] = Indicator(
+            name, func, gap, unit, per_feature=gap.startswith("per_feature")
+        )
+        return func
+
+    return decorate
+
+
+def class_area_m2(park: Park) -> pd.Series:
+    """Area of each canonical land-use class inside the boundary (m²), plus ``unassigned``."""
+    import pandas as pd
+
+    from .landuse import CLASSES
+
+    areas = park.landuse.geometry.area.groupby(park.landuse["landuse_class"]).sum()
+    areas = areas.reindex(list(CLASSES), fill_value=0.0)
+    areas = pd.concat([areas, pd.Series({"unassigned": park.unassigned_m2})])
+    return areas.rename("area_m2")
+
+
+@indicator("landuse_share", gap="area", unit="share")
+def landuse_share(park: Park, *, classes: Iterable[str]) -> Measure:
+    """Share of the park (boundary area) whose land use is one of ``classes``.
+
+    ``area(landuse ∈ classes ∩ boundary) / area(boundary)``; parcels are clipped to the
+    boundary when the park is loaded.
+    """
+    classes = list(classes)
+    in_class = park.landuse["landuse_class"].isin(classes)
+    area = float(park.landuse.geometry[in_class].area.sum())
+    total = park.area_m2
+    return Measure(value=area / total, extent_m2=total, extra={"area_ha": area / 10_000})
+
+
+def _industrial(park: Park, classes: Iterable[str]) -> Any:
+    return park.landuse[park.landuse["landuse_class"].isin(list(classes))]
+
+
+def _covered_m2(parcels: Any, layer: Any, *, weights_mask: Any = None) -> pd.Series:
+    """Area of ``layer`` inside each parcel (m²), indexed like ``parcels``.
+
+    Pairs come from the spatial index; only intersecting pairs are cut.
+    """
+    import numpy as np
+    import pandas as pd
+    import shapely
+
+    out = pd.Series(0.0, index=parcels.index)
+    if layer is None or layer.empty or parcels.empty:
+        return out
+    geoms = layer.geometry.values
+    if weights_mask is not None:
+        geoms = geoms[np.asarray(weights_mask)]
+    if len(geoms) == 0:
+        return out
+    tree = shapely.STRtree(geoms)
+    p_idx, g_idx = tree.query(parcels.geometry.values, predicate="intersects")
+    if len(p_idx) == 0:
+        return out
+    areas = shapely.area(shapely.intersection(parcels.geometry.values[p_idx], geoms[g_idx]))
+    summed = np.bincount(p_idx, weights=areas, minlength=len(parcels))
+    return pd.Series(summed, index=parcels.index)
+
+
+@indicator("plot_building_density", gap="per_feature_area", unit="share")
+def plot_building_density(
+    park: Park,
+    *,
+    classes: Iterable[str] = ("industrial",),
+    tall_floors: int = 5,
+    tall_limit: float | None = None,
+) -> Measure:
+    """Net building density of each plot: area(main buildings ∩ plot) / area(plot).
+
+    A plot holding a building of more than ``tall_floors`` floors gets ``tall_limit`` as
+    its own limit (QCVN 01:2021/BXD §2.5.3: 60 % instead of 70 %).
+    """
+    import numpy as np
+    import pandas as pd
+    import shapely
+
+    plots = _industrial(park, classes)
+    area = plots.geometry.area
+    buildings = park.buildings
+    main = buildings["main"].to_numpy(dtype=bool) if not buildings.empty else None
+    footprint = _covered_m2(plots, buildings, weights_mask=main)
+    max_floors = pd.Series(0, index=plots.index)
+    if not buildings.empty and not plots.empty:
+        tall = buildings["floors"].to_numpy() > tall_floors
+        if tall.any():
+            tree = shapely.STRtree(buildings.geometry.values[tall])
+            p_idx, _ = tree.query(plots.geometry.values, predicate="intersects")
+            max_floors.iloc[np.unique(p_idx)] = tall_floors + 1
+    limit = pd.Series(np.nan, index=plots.index)
+    if tall_limit is not None:
+        limit[max_floors > tall_floors] = tall_limit
+    frame = pd.DataFrame(
+        {
+            "value": (footprint / area).to_numpy(),
+            "limit": limit.to_numpy(),
+            "extent_m2": area.to_numpy(),
+            "footprint_m2": footprint.to_numpy(),
+            "over_5_floors": (max_floors > tall_floors).to_numpy(),
+        },
+        index=pd.Index(plots["parcel_id"].to_numpy(), name="parcel_id"),
+    )
+    total = float(area.sum())
+    return Measure(
+        value=float(footprint.sum() / total) if total else 0.0, extent_m2=total, per_feature=frame
+    )
+
+
+@indicator("plot_green_share", gap="per_feature_area", unit="share")
+def plot_green_share(park: Park, *, classes: Iterable[str] = ("industrial",)) -> Measure:
+    """Green inside each plot: area(plot_green ∩ plot) / area(plot)."""
+    import pandas as pd
+
+    plots = _industrial(park, classes)
+    area = plots.geometry.area
+    green = _covered_m2(plots, park.plot_green)
+    frame = pd.DataFrame(
+        {
+            "value": (green / area).to_numpy(),
+            "extent_m2": area.to_numpy(),
+            "green_m2": green.to_numpy(),
+        },
+        index=pd.Index(plots["parcel_id"].to_numpy(), name="parcel_id"),
+    )
+    total = float(area.sum())
+    return Measure(
+        value=float(green.sum() / total) if total else 0.0, extent_m2=total, per_feature=frame
+    )
+
+
+def isolation_band(park: Park, width_m: float) -> Any:
+    """The band of ``width_m`` just inside the boundary: boundary − boundary.buffer(−width)."""
+    boundary = park.boundary_geometry
+    return boundary.difference(boundary.buffer(-width_m))
+
+
+@indicator("isolation_strip", gap="strip", unit="share")
+def isolation_strip(
+    park: Park, *, width_m: float = 10.0, classes: Iterable[str] = ("green",)
+) -> Measure:
+    """Green share of the isolation band: area(band ∩ green) / area(band).
+
+    The ungreen part of the band is reported as an area and as a length along the
+    boundary (ungreen area / width).
+    """
+    import shapely
+
+    band = isolation_band(park, width_m)
+    green = park.landuse.geometry.values[park.landuse["landuse_class"].isin(list(classes)).to_numpy()]
+    shapely.prepare(band)
+    touching = green[shapely.intersects(green, band)] if len(green) else green
+    green_in_band = shapely.intersection(touching, band)
+    green_m2 = float(shapely.area(green_in_band).sum()) if len(touching) else 0.0
+    band_m2 = float(band.area)
+    ungreen = band.difference(shapely.union_all(green_in_band)) if len(touching) else band
+    ungreen_m2 = max(band_m2 - green_m2, 0.0)
+    return Measure(
+        value=green_m2 / band_m2 if band_m2 else 0.0,
+        extent_m2=band_m2,
+        extra={
+            "width_m": float(width_m),
+            "band_ha": band_m2 / 10_000,
+            "green_ha": green_m2 / 10_000,
+            "ungreen_ha": ungreen_m2 / 10_000,
+            "ungreen_length_m": ungreen_m2 / width_m,
+            "ungreen_geometry": ungreen,
+        },
+    )
+
+
+@indicator("safety_distance", gap="per_feature_distance", unit="m")
+def safety_distance(
+    park: Park,
+    *,
+    limits: Mapping[str, float],
+    kinds: Iterable[str] | None = None,
+) -> Measure:
+    """Distance from each facility to the nearest neighbourhood, against its required distance.
+
+    ``limits`` maps hazard class (I–V) to the required distance (m). ``kinds`` limits the
+    neighbourhoods considered (default: all kinds: residential, school, hospital, civic).
+    The value of the measure is the smallest distance found.
+    """
+    import numpy as np
+    import pandas as pd
+
+    fac = park.facilities
+    nbh = park.neighbourhoods
+    if kinds is not None and not nbh.empty:
+        nbh = nbh[nbh["kind"].isin(list(kinds))]
+    ids = pd.Index(fac["facility_id"].astype(str).to_numpy() if not fac.empty else [],
+                   name="facility_id")
+    required = fac["hazard_class"].map(dict(limits)).to_numpy(dtype=float) if len(fac) else []
+    if fac.empty or nbh.empty:
+        frame = pd.DataFrame(
+            {"value": np.full(len(fac), np.inf), "limit": required, "hazard_class":
+             fac.get("hazard_class", pd.Series(dtype=str)).to_numpy(), "nearest": None,
+             "within": [[] for _ in range(len(fac))]},
+            index=ids,
+        )
+        return Measure(value=float("inf"), per_feature=frame)
+    (f_idx, n_idx), dist = nbh.sindex.nearest(
+        fac.geometry.values, return_distance=True, return_all=False
+    )
+    distance = np.full(len(fac), np.inf)
+    nearest = np.empty(len(fac), dtype=object)
+    distance[f_idx] = dist
+    nearest[f_idx] = nbh["name"].astype(str).to_numpy()[n_idx]
+    # Every neighbourhood inside each facility's required distance (for maps and details).
+    within: list[list[str]] = [[] for _ in range(len(fac))]
+    pairs = nbh.sindex.query(fac.geometry.values, predicate="dwithin", distance=required)
+    names = nbh["name"].astype(str).to_numpy()
+    for i, j in zip(pairs[0], pairs[1], strict=True):
+        within[i].append(names[j])
+    frame = pd.DataFrame(
+        {
+            "value": distance,
+            "limit": required,
+            "hazard_class": fac["hazard_class"].to_numpy(),
+            "nearest": nearest,
+            "within": within,
+        },
+        index=ids,
+    )
+    return Measure(value=float(distance.min()), per_feature=frame)
+
+
+#: Words that mark a technical parcel as a wastewater treatment plant (code, name).
+WWTP_PATTERN = r"(?i)\bxlnt\b|txlnt|xử lý nước thải|xu ly nuoc thai|wwtp|wastewater|waste water"
+
+
+@indicator("wwtp_count", gap="count", unit="count")
+def wwtp_count(park: Park, *, pattern: str = WWTP_PATTERN) -> Measure:
+    """Number of technical parcels that are a wastewater treatment plant.
+
+    A parcel counts when its land-use code or its ``name`` says so (``XLNT``, "Trạm xử lý
+    nước thải", "WWTP"…).
+    """
+    lu = park.landuse
+    technical = lu["landuse_class"] == "technical"
+    text = lu["landuse"].astype(str)
+    if "name" in lu.columns:
+        text = text + " " + lu["name"].fillna("").astype(str)
+    is_wwtp = technical & text.str.contains(pattern, regex=True)
+    return Measure(
+        value=float(is_wwtp.sum()),
+        extra={"parcels": lu.loc[is_wwtp, "parcel_id"].astype(str).tolist()},
+    )
+
+
+@indicator("green_cover_share", gap="area", unit="share")
+def green_cover_share(park: Park, *, classes: Iterable[str] = ("green",)) -> Measure:
+    """Share of the park that is planted: green land-use parcels plus green inside other parcels.
+
+    ``(area(landuse ∈ classes) + area(plot_green ∩ other parcels)) / area(boundary)``; plot
+    green lying on a green parcel is not counted twice.
+    """
+    classes = list(classes)
+    lu = park.landuse
+    in_class = lu["landuse_class"].isin(classes)
+    green_land = float(lu.geometry[in_class].area.sum())
+    in_plots = float(_covered_m2(lu[~in_class], park.plot_green).sum())
+    total = park.area_m2
+    area = green_land + in_plots
+    return Measure(
+        value=area / total,
+        extent_m2=total,
+        extra={"area_ha": area / 10_000, "green_land_ha": green_land / 10_000,
+               "plot_green_ha": in_plots / 10_000},
+    )

@@ -1,0 +1,520 @@
+"""``Park``: the validated bundle of park layers in one metric CRS, and ``load_park`` that builds it."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from . import crs as _crs
+from . import io as _io
+from . import landuse as _landuse
+from ._validate import Problems, ids_text
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pyproj
+
+__all__ = ["Park", "load_park", "LAYERS", "HAZARD_CLASSES", "SLIVER_M2"]
+
+#: Overlaps and overhangs smaller than this (m²) are digitising slivers and are tolerated.
+SLIVER_M2 = 1.0
+
+#: Hazard classes (TCVN 4449-1987 Appendix III numbering), as roman numerals.
+HAZARD_CLASSES = ("I", "II", "III", "IV", "V")
+
+
+@dataclass(frozen=True)
+class _Spec:
+    required: bool
+    geometry: frozenset[str]
+    columns: tuple[str, ...]
+    fix_geometry: str
+
+
+_POLY = frozenset({"Polygon", "MultiPolygon"})
+
+#: The input data contract: layer name → what it must hold.
+LAYERS: dict[str, _Spec] = {
+    "boundary": _Spec(True, _POLY, (), "draw the park boundary as one polygon"),
+    "landuse": _Spec(True, _POLY, ("parcel_id", "landuse"), "parcels must be polygons"),
+    "buildings": _Spec(False, _POLY, (), "building footprints must be polygons"),
+    "plot_green": _Spec(False, _POLY, (), "green areas must be polygons"),
+    "facilities": _Spec(
+        False,
+        frozenset({"Point", "MultiPoint", "Polygon", "MultiPolygon"}),
+        ("facility_id", "hazard_class"),
+        "facilities must be points or polygons",
+    ),
+    "neighbourhoods": _Spec(False, _POLY, ("name",), "neighbourhoods must be polygons"),
+}
+
+_ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV", "5": "V"}
+
+
+@dataclass(frozen=True, eq=False)
+class Park:
+    """An industrial park: its layers, validated and in one projected CRS (metres).
+
+    A ``Park`` is a value: functions that change a park (scenarios) return a new one with
+    :meth:`replace`; nothing in eipgis modifies a park's frames in place.
+
+    Attributes
+    ----------
+    name : str
+        The park's name (the boundary's ``name``, else the file name).
+    source : str
+        Where the layers were read from.
+    crs : pyproj.CRS
+        The metric CRS every layer is in.
+    boundary, landuse, buildings, plot_green, facilities, neighbourhoods : GeoDataFrame
+        The contract layers. ``landuse`` has a ``landuse_class`` column with the canonical
+        class beside the planner's own ``landuse`` value. Optional layers that the source
+        lacks are empty frames with the contract's columns.
+    extras : Mapping[str, GeoDataFrame]
+        Any other layers of the source (e.g. ``roads``), carried along unchanged.
+    notes : tuple[str, ...]
+        What loading changed or noticed (clipped parcels, repaired geometry, unassigned land).
+    unassigned_m2 : float
+        Land inside the boundary that no parcel covers.
+    """
+
+    name: str
+    source: str
+    crs: pyproj.CRS
+    boundary: gpd.GeoDataFrame
+    landuse: gpd.GeoDataFrame
+    buildings: gpd.GeoDataFrame
+    plot_green: gpd.GeoDataFrame
+    facilities: gpd.GeoDataFrame
+    neighbourhoods: gpd.GeoDataFrame
+    extras: Mapping[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    unassigned_m2: float = 0.0
+
+    @property
+    def boundary_geometry(self) -> Any:
+        """The boundary as one shapely geometry."""
+        return self.boundary.geometry.iloc[0]
+
+    @property
+    def area_m2(self) -> float:
+        """Area inside the boundary, m²."""
+        return float(self.boundary_geometry.area)
+
+    @property
+    def area_ha(self) -> float:
+        """Area inside the boundary, hectares."""
+        return self.area_m2 / 10_000.0
+
+    @property
+    def crs_label(self) -> str:
+        return _crs.crs_label(self.crs)
+
+    def layers(self) -> dict[str, gpd.GeoDataFrame]:
+        """Every layer by name, as they would be written to a GeoPackage."""
+        out = {
+            "boundary": self.boundary,
+            "landuse": self.landuse.drop(columns=["landuse_class"]),
+            "buildings": self.buildings,
+            "plot_green": self.plot_green,
+            "facilities": self.facilities,
+            "neighbourhoods": self.neighbourhoods,
+        }
+        out.update(self.extras)
+        return out
+
+    def replace(self, **changes: Any) -> Park:
+        """A new park with some attributes changed (the frames are not copied)."""
+        return dataclasses.replace(self, **changes)
+
+    def __repr__(self) -> str:
+        return (
+            f"Park({self.name!r}, {self.area_ha:,.2f} ha, {len(self.landuse)} parcels, "
+            f"{self.crs_label})"
+        )
+
+
+def _empty(columns: tuple[str, ...], crs: Any) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=crs)
+
+
+def _feature_ids(frame: gpd.GeoDataFrame, layer: str, rows: Any) -> list[str]:
+    id_col = {"landuse": "parcel_id", "facilities": "facility_id", "neighbourhoods": "name",
+              "buildings": "building_id"}.get(layer)
+    if id_col and id_col in frame.columns:
+        return [str(v) for v in frame.loc[rows, id_col]]
+    return [f"feature {int(i) + 1}" for i in frame.index[rows]]
+
+
+def load_park(
+    path: str | os.PathLike[str],
+    *,
+    crs: Any = None,
+    repair: bool = False,
+    landuse_mapping: str | os.PathLike[str] | Mapping[str, str] | None = None,
+) -> Park:
+    """Read, validate and project a park.
+
+    Parameters
+    ----------
+    path : path
+        A GeoPackage, or a folder with one file per layer (``boundary.geojson``,
+        ``landuse.shp``…), holding the layers of the data contract.
+    crs : CRS-like, optional
+        The metric CRS to measure in (``"EPSG:9208"``, a province name…). By default a
+        projected CRS of the boundary is kept; a geographic one inside Vietnam becomes
+        VN-2000 / UTM (EPSG:3405 west of 108° E, EPSG:3406 east), elsewhere its UTM zone.
+    repair : bool
+        Repair invalid geometries (``make_valid``) and list them in ``notes`` instead of failing.
+    landuse_mapping : path or mapping, optional
+        The park's own land-use codes (CSV ``value,class`` or YAML), added to the built-in ones.
+
+    Returns
+    -------
+    Park
+
+    Raises
+    ------
+    LayerError
+        With every problem found, each naming the file, layer, feature and the fix.
+
+    Examples
+    --------
+    >>> import eipgis
+    >>> park = eipgis.load_park(eipgis.sample_path())
+    >>> park.crs_label
+    'EPSG:9208'
+    """
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+    import shapely
+
+    source = str(path)
+    available = _io.list_layers(path)
+    problems = Problems(source)
+    mapping = (
+        _landuse.load_mapping(landuse_mapping)
+        if isinstance(landuse_mapping, str | os.PathLike)
+        else landuse_mapping
+    )
+
+    # 1. Read what is there; report missing, empty, CRS-less and mistyped layers.
+    frames: dict[str, gpd.GeoDataFrame] = {}
+    for layer, spec in LAYERS.items():
+        if layer not in available:
+            if spec.required:
+                have = ", ".join(sorted(available)) or "none"
+                problems.add(
+                    f"layer '{layer}'",
+                    f"missing (layers found: {have})",
+                    f"add a '{layer}' layer as the data contract in the README describes",
+                )
+            continue
+        frame = _io.read_layer(available[layer], layer)
+        where = f"layer '{layer}'"
+        if frame.empty:
+            if spec.required:
+                problems.add(where, "is empty", f"draw the {layer} features or pick another file")
+            frames[layer] = frame
+            continue
+        if frame.crs is None:
+            problems.add(
+                where,
+                "has no CRS",
+                "set the layer's CRS in QGIS (Layer → Set CRS), e.g. EPSG:9208 for Lào Cai",
+            )
+        missing = [c for c in spec.columns if c not in frame.columns]
+        if missing:
+            have = ", ".join(c for c in frame.columns if c != "geometry")
+            problems.add(
+                where,
+                f"missing column(s) {', '.join(missing)} (columns found: {have or 'none'})",
+                "add or rename the column(s)",
+            )
+        geom = frame.geometry
+        null = geom.isna() | geom.is_empty
+        if null.any():
+            problems.add(
+                where,
+                f"features without geometry: {ids_text(_feature_ids(frame, layer, null))}",
+                "delete them or draw their geometry",
+            )
+        types = geom.geom_type
+        wrong = ~null & ~types.isin(spec.geometry)
+        if wrong.any():
+            kinds = ", ".join(sorted(types[wrong].unique()))
+            problems.add(
+                where,
+                f"{kinds} geometry in {ids_text(_feature_ids(frame, layer, wrong))}",
+                spec.fix_geometry,
+            )
+        frames[layer] = frame
+    problems.raise_if_any()
+
+    # 2. One metric CRS for everything.
+    boundary = frames["boundary"]
+    if crs is not None:
+        target = _crs.to_crs(crs)
+    else:
+        projected = [f.crs for f in frames.values() if f.crs is not None and f.crs.is_projected]
+        if boundary.crs.is_projected:
+            target = _crs.metric_crs(boundary.crs, None)
+        elif projected:
+            target = _crs.metric_crs(projected[0], None)
+        else:
+            lonlat = boundary.to_crs(4326).geometry.union_all().centroid
+            target = _crs.metric_crs(boundary.crs, (lonlat.x, lonlat.y))
+    frames = {name: f.to_crs(target) if not f.empty else f.set_crs(target, allow_override=True)
+              for name, f in frames.items()}
+    extras = {
+        name: _io.read_layer(where, name)
+        for name, where in available.items()
+        if name not in LAYERS and not name.startswith(("gpkg_", "rtree_", "layer_styles"))
+    }
+    extras = {n: (f.to_crs(target) if f.crs is not None else f) for n, f in extras.items()}
+
+    notes: list[str] = []
+
+    # 3. Geometry validity: repair on request, else report.
+    for layer, frame in frames.items():
+        if frame.empty:
+            continue
+        invalid = ~frame.geometry.is_valid
+        if not invalid.any():
+            continue
+        ids = _feature_ids(frame, layer, invalid)
+        if repair:
+            fixed = shapely.make_valid(frame.geometry.values[invalid.values])
+            if LAYERS[layer].geometry == _POLY:
+                fixed = _polygonal(fixed)
+            frame = frame.copy()
+            frame.loc[invalid, frame.geometry.name] = fixed
+            frames[layer] = frame
+            notes.append(f"{layer}: repaired invalid geometry of {ids_text(ids)}")
+        else:
+            reasons = shapely.is_valid_reason(frame.geometry.values[invalid.values])
+            detail = "; ".join(f"{i}: {r}" for i, r in list(zip(ids, reasons, strict=True))[:6])
+            problems.add(
+                f"layer '{layer}'",
+                f"invalid geometry in {ids_text(ids)} ({detail})",
+                "repair them in QGIS (Vector → Geometry Tools → Fix Geometries) or pass --repair",
+            )
+
+    # 4. Layer contents.
+    if len(boundary) > 1:
+        problems.add(
+            "layer 'boundary'",
+            f"{len(boundary)} features, expected 1",
+            "dissolve them into one polygon (Vector → Geoprocessing → Dissolve)",
+        )
+    parcels = frames["landuse"].copy()
+    parcels["parcel_id"] = parcels["parcel_id"].astype("string")
+    no_id = parcels["parcel_id"].isna() | (parcels["parcel_id"].str.strip() == "")
+    if no_id.any():
+        problems.add(
+            "layer 'landuse'",
+            f"{int(no_id.sum())} parcel(s) without parcel_id (rows "
+            f"{ids_text((np.flatnonzero(no_id.to_numpy()) + 1).tolist())})",
+            "give every parcel a unique parcel_id",
+        )
+    dup = parcels["parcel_id"].duplicated(keep=False) & ~no_id
+    if dup.any():
+        problems.add(
+            "layer 'landuse'",
+            f"duplicate parcel_id {ids_text(sorted(parcels.loc[dup, 'parcel_id'].unique()))}",
+            "make every parcel_id unique",
+        )
+    parcels["landuse_class"] = _landuse.classify(parcels["landuse"], mapping)
+    unknown = parcels["landuse_class"].isna()
+    if unknown.any():
+        by_value = parcels.loc[unknown].groupby(parcels.loc[unknown, "landuse"].astype(str))
+        listed = "; ".join(
+            f"{value!r} in {ids_text(group['parcel_id'].tolist(), 6)}" for value, group in by_value
+        )
+        problems.add(
+            "layer 'landuse'",
+            f"unknown land-use value(s): {listed}",
+            "use a known code (CN, KHO, CX, CXCL, GT, BX, HTKT, XLNT, DHDV, MN, DPT…) or a "
+            "class name, or pass a mapping file with --landuse-mapping",
+        )
+    facilities = frames.get("facilities", _empty(("facility_id", "hazard_class"), target))
+    if not facilities.empty:
+        facilities = facilities.copy()
+        raw = facilities["hazard_class"].astype("string").str.strip().str.upper()
+        raw = raw.str.removeprefix("CLASS ").str.removeprefix("CẤP ")
+        raw = raw.str.replace(r"\.0$", "", regex=True).replace(_ROMAN)
+        bad = ~raw.isin(HAZARD_CLASSES)
+        if bad.any():
+            problems.add(
+                "layer 'facilities'",
+                "hazard_class not one of I–V (or 1–5) in "
+                + ids_text(_feature_ids(facilities, "facilities", bad)),
+                "set each facility's hazard class (TCVN 4449-1987 Appendix III)",
+            )
+        facilities["hazard_class"] = raw
+    buildings = frames.get("buildings", _empty(("building_id", "floors", "main"), target))
+    buildings = _normalise_buildings(buildings, problems)
+    problems.raise_if_any()
+
+    # 5. Parcels against each other and against the boundary.
+    boundary_geom = boundary.geometry.iloc[0]
+    parcels = parcels.reset_index(drop=True)
+    geoms = parcels.geometry.values
+    overlap_m2 = 0.0
+    left, right = _overlapping_pairs(parcels)
+    if len(left):
+        areas = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+        overlap_m2 = float(areas.sum())
+        big = areas >= SLIVER_M2
+        if big.any():
+            ids = parcels["parcel_id"].to_numpy()
+            pairs = [
+                f"{ids[i]} × {ids[j]} ({a:,.1f} m²)"
+                for i, j, a in zip(left[big], right[big], areas[big], strict=True)
+            ]
+            problems.add(
+                "layer 'landuse'",
+                f"{len(pairs)} overlapping parcel pair(s): {ids_text(pairs, 8)}",
+                "cut the overlaps so each piece of land belongs to one parcel "
+                "(QGIS: Vector → Geometry Tools → Check Validity / Topology Checker)",
+            )
+    problems.raise_if_any()
+
+    shapely.prepare(boundary_geom)
+    inside = shapely.covered_by(geoms, boundary_geom)
+    if not inside.all():
+        out_idx = np.flatnonzero(~inside)
+        before = shapely.area(geoms[out_idx])
+        clipped = _polygonal(shapely.intersection(geoms[out_idx], boundary_geom))
+        removed = before - shapely.area(clipped)
+        geoms = geoms.copy()
+        geoms[out_idx] = clipped
+        parcels = parcels.set_geometry(gpd.GeoSeries(geoms, crs=target, index=parcels.index))
+        reported = removed >= SLIVER_M2
+        if reported.any():
+            ids = parcels["parcel_id"].to_numpy()[out_idx[reported]]
+            listed = ", ".join(
+                f"{i} ({a:,.1f} m²)" for i, a in zip(ids, removed[reported], strict=True)
+            )
+            notes.append(f"landuse: clipped to the boundary: {listed}")
+        gone = shapely.is_empty(parcels.geometry.values)
+        if gone.any():
+            notes.append(
+                "landuse: dropped, entirely outside the boundary: "
+                + ids_text(parcels.loc[gone, "parcel_id"].tolist())
+            )
+            parcels = parcels.loc[~gone].reset_index(drop=True)
+            overlap_m2 = 0.0 if parcels.empty else overlap_m2
+
+    covered = float(parcels.geometry.area.sum()) - overlap_m2
+    unassigned = max(float(boundary_geom.area) - covered, 0.0)
+    if unassigned >= SLIVER_M2:
+        notes.append(
+            f"{unassigned / 10_000:,.2f} ha inside the boundary is not covered by any parcel "
+            "(unassigned land)"
+        )
+
+    name_col = boundary.get("name")
+    name = (
+        str(name_col.iloc[0])
+        if name_col is not None and pd.notna(name_col.iloc[0])
+        else Path(source).stem
+    )
+    columns_nb = ("name", "kind", "population")
+    neighbourhoods = frames.get("neighbourhoods", _empty(columns_nb, target))
+    if not neighbourhoods.empty:
+        neighbourhoods = neighbourhoods.copy()
+        kind = neighbourhoods.get("kind")
+        neighbourhoods["kind"] = (
+            "residential" if kind is None else kind.fillna("residential").astype(str)
+        )
+    return Park(
+        name=name,
+        source=source,
+        crs=target,
+        boundary=boundary.reset_index(drop=True),
+        landuse=parcels,
+        buildings=buildings,
+        plot_green=frames.get("plot_green", _empty((), target)),
+        facilities=facilities,
+        neighbourhoods=neighbourhoods,
+        extras=MappingProxyType(extras),
+        notes=tuple(notes),
+        unassigned_m2=unassigned,
+    )
+
+
+def _polygonal(geoms: Any) -> Any:
+    """Keep only the polygonal parts of each geometry (after make_valid or a clip)."""
+    import numpy as np
+    import shapely
+
+    out = np.empty(len(geoms), dtype=object)
+    for k, g in enumerate(geoms):  # only the few repaired or clipped features pass here
+        if g is None or g.is_empty or g.geom_type in ("Polygon", "MultiPolygon"):
+            out[k] = g
+            continue
+        parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
+        out[k] = shapely.union_all(parts) if parts else shapely.Polygon()
+    return out
+
+
+def _overlapping_pairs(parcels: gpd.GeoDataFrame) -> tuple[Any, Any]:
+    """Index pairs (i < j) of parcels whose interiors intersect, from the spatial index.
+
+    Two polygons share interior exactly when one overlaps or contains the other, and both
+    predicates run on the tree without computing any intersection.
+    """
+    import numpy as np
+
+    geoms = parcels.geometry.values
+    tree = parcels.sindex
+    found = np.concatenate(
+        [tree.query(geoms, predicate="overlaps"), tree.query(geoms, predicate="contains")], axis=1
+    )
+    found = found[:, found[0] != found[1]]
+    pairs = np.unique(np.sort(found, axis=0), axis=1)
+    return pairs[0], pairs[1]
+
+
+def _normalise_buildings(buildings: gpd.GeoDataFrame, problems: Problems) -> gpd.GeoDataFrame:
+    """``floors`` as integers (missing → 1) and ``main`` as booleans (missing → true)."""
+    import pandas as pd
+
+    buildings = buildings.copy()
+    if "floors" in buildings.columns:
+        floors = pd.to_numeric(buildings["floors"], errors="coerce")
+        bad = floors.isna() & buildings["floors"].notna()
+        if bad.any():
+            problems.add(
+                "layer 'buildings'",
+                "floors is not a whole number in " + ids_text(_feature_ids(buildings, "buildings", bad)),
+                "write the number of floors as an integer",
+            )
+        buildings["floors"] = floors.fillna(1).astype(int)
+    else:
+        buildings["floors"] = 1
+    if "main" in buildings.columns:
+        truthy = {"true": True, "1": True, "yes": True, "y": True, "có": True,
+                  "false": False, "0": False, "no": False, "n": False, "không": False}
+        text = buildings["main"].astype("string").str.strip().str.lower()
+        main = text.map(truthy)
+        bad = main.isna() & buildings["main"].notna()
+        if bad.any():
+            problems.add(
+                "layer 'buildings'",
+                "main is not true/false in " + ids_text(_feature_ids(buildings, "buildings", bad)),
+                "mark main buildings true and auxiliary works (guard houses, sheds) false",
+            )
+        buildings["main"] = main.fillna(True).astype(bool)
+    else:
+        buildings["main"] = True
+    return buildings
