@@ -23,6 +23,11 @@ def _render(report: Any, fmt: str, lang: str) -> str:
     return report.to_table(lang=lang)
 
 
+def _format_for(output: str | None) -> str:
+    suffix = Path(output).suffix.lower() if output else ""
+    return {".json": "json", ".md": "markdown", ".markdown": "markdown"}.get(suffix, "table")
+
+
 def _park_options(func: Any) -> Any:
     func = click.option("--crs", default=None, metavar="CRS",
                         help="Metric CRS to measure in (EPSG:9208, a province name…).")(func)
@@ -48,14 +53,15 @@ def cli(verbose: int, quiet: bool) -> None:
 @click.argument("park", type=click.Path())
 @click.option("--criteria", "criteria", default="vn-qcvn-01-2021", show_default=True,
               help="A built-in criteria set or the path of a YAML file.")
-@click.option("--format", "fmt", type=click.Choice(_FORMATS), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(_FORMATS), default=None,
+              help="Report format [default: from the -o suffix (.json, .md), else table].")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Write the report to this file (atomically) instead of the terminal.")
 @click.option("--overwrite", is_flag=True, help="Replace the output file if it exists.")
 @click.option("--strict", is_flag=True, help="Exit with 1 when a criterion fails.")
 @click.option("--lang", type=click.Choice(["en", "vi"]), default="en", show_default=True)
 @_park_options
-def check(park: str, criteria: str, fmt: str, output: str | None, overwrite: bool, strict: bool,
+def check(park: str, criteria: str, fmt: str | None, output: str | None, overwrite: bool, strict: bool,
           lang: str, crs: str | None, repair: bool, landuse_mapping: str | None) -> None:
     """Check PARK (a GeoPackage or folder of layers) against a criteria set."""
     from . import io
@@ -68,7 +74,7 @@ def check(park: str, criteria: str, fmt: str, output: str | None, overwrite: boo
     cset = load_criteria(criteria)  # a bad criteria file fails before any geometry work
     loaded = load_park(park, crs=crs, repair=repair, landuse_mapping=landuse_mapping)
     report = run_check(loaded, cset)
-    text = _render(report, fmt, lang)
+    text = _render(report, fmt or _format_for(output), lang)
     if output:
         io.write_text(output, text, overwrite=overwrite)
         click.echo(f"wrote {output}", err=True)

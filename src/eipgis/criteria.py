@@ -118,8 +118,23 @@ def builtin_sets() -> list[str]:
 def _key_path(loc: tuple[Any, ...]) -> str:
     out = ""
     for part in loc:
+        if isinstance(part, str) and ("[" in part or part in _TYPE_TAGS):
+            continue  # pydantic names the member of a union it tried: not a key of the file
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out or "(top level)"
+
+
+_TYPE_TAGS = {"float", "int", "str", "bool", "list", "dict"}
+
+
+def _error_lines(exc: ValidationError) -> list[str]:
+    """One line per key of the file, whatever pydantic tried for it."""
+    by_key: dict[str, list[str]] = {}
+    for err in exc.errors():
+        msgs = by_key.setdefault(_key_path(err["loc"]), [])
+        if err["msg"] not in msgs:
+            msgs.append(err["msg"])
+    return [f"{key}: {' or '.join(msgs)}" for key, msgs in by_key.items()]
 
 
 def _read_set(text: str, where: str, seen: tuple[str, ...]) -> CriteriaSet:
@@ -139,8 +154,9 @@ def _read_set(text: str, where: str, seen: tuple[str, ...]) -> CriteriaSet:
     try:
         parsed = CriteriaSet.model_validate(data)
     except ValidationError as exc:
-        lines = [f"{_key_path(e['loc'])}: {e['msg']}" for e in exc.errors()]
-        raise CriteriaError(f"{where}: invalid criteria file", problems=lines) from None
+        raise CriteriaError(
+            f"{where}: invalid criteria file; fix the keys below", problems=_error_lines(exc)
+        ) from None
     if not parsed.extends:
         return parsed
     merged: dict[str, Criterion] = {}
@@ -544,7 +560,7 @@ class ComplianceReport:
         widths = [max(width(row[i]) for row in rows) for i in range(len(head))]
         rule = "  ".join("-" * n for n in widths)
         lines = [*self._summary(lang), ""]
-        lines.append("  ".join(pad(c, n) for c, n in zip(head, widths, strict=True)))
+        lines.append("  ".join(pad(c, n) for c, n in zip(head, widths, strict=True)).rstrip())
         lines.append(rule)
         for row in rows[1:]:
             lines.append("  ".join(pad(c, n) for c, n in zip(row, widths, strict=True)).rstrip())

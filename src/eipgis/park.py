@@ -274,6 +274,7 @@ def load_park(
             target = _crs.metric_crs(boundary.crs, (lonlat.x, lonlat.y))
     frames = {name: f.to_crs(target) if not f.empty else f.set_crs(target, allow_override=True)
               for name, f in frames.items()}
+    boundary = frames["boundary"]
     extras = {
         name: _io.read_layer(where, name)
         for name, where in available.items()
