@@ -89,7 +89,7 @@ _VIETNAM_BBOX = (102.10, 8.30, 109.50, 23.40)
 
 def _slug(name: str) -> str:
     text = unicodedata.normalize("NFD", name.replace("Đ", "D").replace("đ", "d"))
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn").lower()
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn").lower().strip()
     for prefix in ("tinh ", "thanh pho ", "tp. ", "tp "):
         if text.startswith(prefix):
             text = text[len(prefix) :]

@@ -117,25 +117,37 @@ def _industrial(park: Park, classes: Iterable[str]) -> Any:
 def _covered_m2(parcels: Any, layer: Any, *, weights_mask: Any = None) -> pd.Series:
     """Area of ``layer`` inside each parcel (m²), indexed like ``parcels``.
 
-    Pairs come from the spatial index; only intersecting pairs are cut.
+    Pairs come from the spatial index. A feature that its parcel covers (the usual case: a
+    building inside its plot) counts whole; pairs whose bounding boxes only touch count
+    nothing; only the remaining pairs are cut.
     """
     import numpy as np
     import pandas as pd
     import shapely
 
+    from .park import _boxes_overlap
+
     out = pd.Series(0.0, index=parcels.index)
     if layer is None or layer.empty or parcels.empty:
         return out
-    geoms = layer.geometry.values
+    geoms = np.asarray(layer.geometry.values)
     if weights_mask is not None:
         geoms = geoms[np.asarray(weights_mask)]
     if len(geoms) == 0:
         return out
+    plots = np.asarray(parcels.geometry.values)
     tree = shapely.STRtree(geoms)
-    p_idx, g_idx = tree.query(parcels.geometry.values, predicate="intersects")
+    p_idx, g_idx = tree.query(plots, predicate="intersects")
+    keep = _boxes_overlap(shapely.bounds(plots), p_idx, shapely.bounds(geoms), g_idx)
+    p_idx, g_idx = p_idx[keep], g_idx[keep]
     if len(p_idx) == 0:
         return out
-    areas = shapely.area(shapely.intersection(parcels.geometry.values[p_idx], geoms[g_idx]))
+    whole_p, whole_g = tree.query(plots, predicate="covers")
+    code = p_idx.astype(np.int64) * len(geoms) + g_idx
+    whole = np.isin(code, whole_p.astype(np.int64) * len(geoms) + whole_g)
+    areas = shapely.area(geoms[g_idx])
+    cut = ~whole
+    areas[cut] = shapely.area(shapely.intersection(plots[p_idx[cut]], geoms[g_idx[cut]]))
     summed = np.bincount(p_idx, weights=areas, minlength=len(parcels))
     return pd.Series(summed, index=parcels.index)
 
@@ -323,6 +335,8 @@ def wwtp_count(park: Park, *, pattern: str = WWTP_PATTERN) -> Measure:
     text = lu["landuse"].astype(str)
     if "name" in lu.columns:
         text = text + " " + lu["name"].fillna("").astype(str)
+    # Names typed in decomposed Unicode (Unikey "Unicode tổ hợp") must match the pattern too.
+    text = text.str.normalize("NFC")
     is_wwtp = technical & text.str.contains(pattern, regex=True)
     return Measure(
         value=float(is_wwtp.sum()),

@@ -164,10 +164,11 @@ def load_mapping(path: str | os.PathLike[str]) -> dict[str, str]:
 
         with path.open(encoding="utf-8-sig", newline="") as fh:
             rows = list(csv.reader(fh))
+        first = 1
         if rows and [c.strip().lower() for c in rows[0][:2]] == ["value", "class"]:
-            rows = rows[1:]
+            rows, first = rows[1:], 2
         pairs = {}
-        for n, row in enumerate(rows, start=2):
+        for n, row in enumerate(rows, start=first):
             if len(row) < 2:
                 raise InputError(f"{path}, line {n}: expected 'value,class'.")
             pairs[row[0]] = row[1]

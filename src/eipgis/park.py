@@ -471,19 +471,38 @@ def _polygonal(geoms: Any) -> Any:
 def _overlapping_pairs(parcels: gpd.GeoDataFrame) -> tuple[Any, Any]:
     """Index pairs (i < j) of parcels whose interiors intersect, from the spatial index.
 
-    Two polygons share interior exactly when one overlaps or contains the other, and both
-    predicates run on the tree without computing any intersection.
+    Candidates are the pairs whose bounding boxes overlap with positive area (parcels that
+    only meet along an edge of their boxes cannot share interior, and in a tiled layer most
+    neighbours are such); the DE-9IM pattern ``T********`` (interiors intersect) then decides,
+    one relate per candidate pair, without computing any intersection.
+    """
+    import numpy as np
+    import shapely
+
+    geoms = np.asarray(parcels.geometry.values)
+    left, right = shapely.STRtree(geoms).query(geoms)
+    keep = left < right
+    left, right = left[keep], right[keep]
+    keep = _boxes_overlap(shapely.bounds(geoms), left, shapely.bounds(geoms), right)
+    left, right = left[keep], right[keep]
+    share = shapely.relate_pattern(geoms[left], geoms[right], "T********")
+    left, right = left[share], right[share]
+    order = np.lexsort((right, left))
+    return left[order], right[order]
+
+
+def _boxes_overlap(bounds_a: Any, rows_a: Any, bounds_b: Any, rows_b: Any) -> Any:
+    """True where box ``bounds_a[rows_a]`` and box ``bounds_b[rows_b]`` overlap with positive area.
+
+    ``bounds_*`` are ``shapely.bounds`` arrays (xmin, ymin, xmax, ymax). Where this is false
+    the two geometries share no area, so nothing needs cutting.
     """
     import numpy as np
 
-    geoms = parcels.geometry.values
-    tree = parcels.sindex
-    found = np.concatenate(
-        [tree.query(geoms, predicate="overlaps"), tree.query(geoms, predicate="contains")], axis=1
-    )
-    found = found[:, found[0] != found[1]]
-    pairs = np.unique(np.sort(found, axis=0), axis=1)
-    return pairs[0], pairs[1]
+    a, b = bounds_a[rows_a], bounds_b[rows_b]
+    wide = np.minimum(a[:, 2], b[:, 2]) > np.maximum(a[:, 0], b[:, 0])
+    high = np.minimum(a[:, 3], b[:, 3]) > np.maximum(a[:, 1], b[:, 1])
+    return wide & high
 
 
 def _normalise_buildings(buildings: gpd.GeoDataFrame, problems: Problems) -> gpd.GeoDataFrame:
