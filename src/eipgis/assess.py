@@ -45,6 +45,7 @@ def assess(
         )
     park = load_park(park_path or sample_path())
     reports = [check(park, name) for name in CRITERIA_SETS]
+    network = None if park_path else tang_loong_symbiosis(park)  # symbiosis, issue 4
 
     contents: dict[str, str] = {}
     tables = []
@@ -52,6 +53,28 @@ def assess(
         stem = f"tang_loong_{report.criteria_set}"
         contents[f"{stem}.json"] = report.to_json()
         contents[f"{stem}.md"] = report.to_markdown(lang=lang)
-        tables.append(report.to_table(lang=lang))
+    # The last set extends the first, so its table holds every criterion once.
+    tables.append(reports[-1].to_table(lang=lang))
     files = tuple(io.write_text(out / name, text, overwrite=True) for name, text in contents.items())
+    if network is not None:
+        files += tuple(network.write(out / "symbiosis", overwrite=True))
+        tables.append(f"\nSymbiosis: {network.summary['links']} links, "
+                      f"{network.summary['links_on_network']} routed on the road network\n")
     return Outputs(table="\n".join(tables), files=files)
+
+
+def tang_loong_symbiosis(park: object) -> object:
+    """The Tằng Loỏng symbiosis network from the tenants' published capacities (layers/README.md).
+
+    Reads ``tang_loong_flows.csv`` and ``lao_cai_roads.osm`` beside the sample GeoPackage;
+    returns None when they are not installed with this copy of eipgis.
+    """
+    from . import sample_path
+    from .symbiosis import load_network, match, read_flows
+
+    folder = Path(sample_path()).parent
+    flows, roads = folder / "tang_loong_flows.csv", folder / "lao_cai_roads.osm"
+    if not flows.exists():
+        return None
+    network = load_network(roads, crs=park.crs) if roads.exists() else None  # type: ignore[attr-defined]
+    return match(park, read_flows(flows, park), network=network)  # type: ignore[arg-type]

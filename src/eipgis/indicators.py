@@ -135,6 +135,7 @@ def _covered_m2(parcels: Any, layer: Any, *, weights_mask: Any = None) -> pd.Ser
         geoms = geoms[np.asarray(weights_mask)]
     if len(geoms) == 0:
         return out
+    geoms = _merge_overlapping(geoms)
     plots = np.asarray(parcels.geometry.values)
     tree = shapely.STRtree(geoms)
     p_idx, g_idx = tree.query(plots, predicate="intersects")
@@ -143,13 +144,30 @@ def _covered_m2(parcels: Any, layer: Any, *, weights_mask: Any = None) -> pd.Ser
     if len(p_idx) == 0:
         return out
     whole_p, whole_g = tree.query(plots, predicate="covers")
-    code = p_idx.astype(np.int64) * len(geoms) + g_idx
-    whole = np.isin(code, whole_p.astype(np.int64) * len(geoms) + whole_g)
+    covered = np.sort(whole_p.astype(np.int64) * len(geoms) + whole_g)
+    pair = p_idx.astype(np.int64) * len(geoms) + g_idx
+    at = np.minimum(np.searchsorted(covered, pair), max(len(covered) - 1, 0))
+    whole = covered[at] == pair if len(covered) else np.zeros(len(pair), dtype=bool)
     areas = shapely.area(geoms[g_idx])
     cut = ~whole
     areas[cut] = shapely.area(shapely.intersection(plots[p_idx[cut]], geoms[g_idx[cut]]))
     summed = np.bincount(p_idx, weights=areas, minlength=len(parcels))
     return pd.Series(summed, index=parcels.index)
+
+
+def _merge_overlapping(geoms: Any) -> Any:
+    """Merge features that overlap each other (green drawn twice) so their area counts once."""
+    import numpy as np
+    import shapely
+
+    from .park import interior_pairs
+
+    left, right = interior_pairs(geoms)
+    if len(left) == 0:
+        return geoms
+    involved = np.unique(np.concatenate([left, right]))
+    merged = shapely.get_parts(shapely.union_all(geoms[involved]))
+    return np.concatenate([np.delete(geoms, involved), merged])
 
 
 @indicator("plot_building_density", gap="per_feature_area", unit="share")
@@ -178,9 +196,13 @@ def plot_building_density(
     if not buildings.empty and not plots.empty:
         tall = buildings["floors"].to_numpy() > tall_floors
         if tall.any():
-            tree = shapely.STRtree(buildings.geometry.values[tall])
-            p_idx, _ = tree.query(plots.geometry.values, predicate="intersects")
-            max_floors.iloc[np.unique(p_idx)] = tall_floors + 1
+            tall_geoms = np.asarray(buildings.geometry.values[tall])
+            plot_geoms = np.asarray(plots.geometry.values)
+            tree = shapely.STRtree(tall_geoms)
+            p_idx, g_idx = tree.query(plot_geoms, predicate="intersects")
+            # A tall building next door that only touches this plot's edge is not in it.
+            inside = ~shapely.touches(plot_geoms[p_idx], tall_geoms[g_idx])
+            max_floors.iloc[np.unique(p_idx[inside])] = tall_floors + 1
     limit = pd.Series(np.nan, index=plots.index)
     if tall_limit is not None:
         limit[max_floors > tall_floors] = tall_limit

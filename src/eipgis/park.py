@@ -365,32 +365,13 @@ def load_park(
     buildings = _normalise_buildings(buildings, problems)
     problems.raise_if_any()
 
-    # 5. Parcels against each other and against the boundary.
+    # 5. Parcels against the boundary (clip what sticks out), then against each other.
     boundary_geom = boundary.geometry.iloc[0]
     parcels = parcels.reset_index(drop=True)
     geoms = parcels.geometry.values
-    overlap_m2 = 0.0
-    left, right = _overlapping_pairs(parcels)
-    if len(left):
-        areas = shapely.area(shapely.intersection(geoms[left], geoms[right]))
-        overlap_m2 = float(areas.sum())
-        big = areas >= SLIVER_M2
-        if big.any():
-            ids = parcels["parcel_id"].to_numpy()
-            pairs = [
-                f"{ids[i]} × {ids[j]} ({a:,.1f} m²)"
-                for i, j, a in zip(left[big], right[big], areas[big], strict=True)
-            ]
-            problems.add(
-                "layer 'landuse'",
-                f"{len(pairs)} overlapping parcel pair(s): {ids_text(pairs, 8)}",
-                "cut the overlaps so each piece of land belongs to one parcel "
-                "(QGIS: Vector → Geometry Tools → Check Validity / Topology Checker)",
-            )
-    problems.raise_if_any()
-
     shapely.prepare(boundary_geom)
-    inside = shapely.covered_by(geoms, boundary_geom)
+    # The prepared boundary must be the first operand for GEOS to use it (40× faster).
+    inside = shapely.covers(boundary_geom, geoms)
     if not inside.all():
         out_idx = np.flatnonzero(~inside)
         before = shapely.area(geoms[out_idx])
@@ -413,14 +394,36 @@ def load_park(
                 + ids_text(parcels.loc[gone, "parcel_id"].tolist())
             )
             parcels = parcels.loc[~gone].reset_index(drop=True)
-            overlap_m2 = 0.0 if parcels.empty else overlap_m2
+        geoms = parcels.geometry.values
+
+    overlap_m2 = 0.0
+    left, right = _overlapping_pairs(parcels)
+    if len(left):
+        areas = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+        overlap_m2 = float(areas.sum())
+        big = areas >= SLIVER_M2
+        if big.any():
+            ids = parcels["parcel_id"].to_numpy()
+            pairs = [
+                f"{ids[i]} × {ids[j]} ({a:,.1f} m²)"
+                for i, j, a in zip(left[big], right[big], areas[big], strict=True)
+            ]
+            problems.add(
+                "layer 'landuse'",
+                f"{len(pairs)} overlapping parcel pair(s): {ids_text(pairs, 8)}",
+                "cut the overlaps so each piece of land belongs to one parcel "
+                "(QGIS: Vector → Geometry Tools → Check Validity / Topology Checker)",
+            )
+    problems.raise_if_any()
 
     covered = float(parcels.geometry.area.sum()) - overlap_m2
     unassigned = max(float(boundary_geom.area) - covered, 0.0)
-    if unassigned >= SLIVER_M2:
+    # Reprojection and digitising leave gaps of a few m²: not worth a planner's attention.
+    if unassigned >= max(SLIVER_M2, 1e-6 * float(boundary_geom.area)) * 10:
+        size = (f"{unassigned / 10_000:,.2f} ha" if unassigned >= 100
+                else f"{unassigned:,.0f} m²")
         notes.append(
-            f"{unassigned / 10_000:,.2f} ha inside the boundary is not covered by any parcel "
-            "(unassigned land)"
+            f"{size} inside the boundary is not covered by any parcel (unassigned land)"
         )
 
     name_col = boundary.get("name")
@@ -476,14 +479,20 @@ def _overlapping_pairs(parcels: gpd.GeoDataFrame) -> tuple[Any, Any]:
     neighbours are such); the DE-9IM pattern ``T********`` (interiors intersect) then decides,
     one relate per candidate pair, without computing any intersection.
     """
+    return interior_pairs(parcels.geometry.values)
+
+
+def interior_pairs(geoms: Any) -> tuple[Any, Any]:
+    """Index pairs (i < j) of polygons in ``geoms`` whose interiors intersect."""
     import numpy as np
     import shapely
 
-    geoms = np.asarray(parcels.geometry.values)
+    geoms = np.asarray(geoms)
     left, right = shapely.STRtree(geoms).query(geoms)
     keep = left < right
     left, right = left[keep], right[keep]
-    keep = _boxes_overlap(shapely.bounds(geoms), left, shapely.bounds(geoms), right)
+    bounds = shapely.bounds(geoms)
+    keep = _boxes_overlap(bounds, left, bounds, right)
     left, right = left[keep], right[keep]
     share = shapely.relate_pattern(geoms[left], geoms[right], "T********")
     left, right = left[share], right[share]
@@ -499,10 +508,10 @@ def _boxes_overlap(bounds_a: Any, rows_a: Any, bounds_b: Any, rows_b: Any) -> An
     """
     import numpy as np
 
-    a, b = bounds_a[rows_a], bounds_b[rows_b]
-    wide = np.minimum(a[:, 2], b[:, 2]) > np.maximum(a[:, 0], b[:, 0])
-    high = np.minimum(a[:, 3], b[:, 3]) > np.maximum(a[:, 1], b[:, 1])
-    return wide & high
+    a, b = np.asarray(bounds_a).T, np.asarray(bounds_b).T  # one column at a time: less to gather
+    overlap = np.minimum(a[2][rows_a], b[2][rows_b]) > np.maximum(a[0][rows_a], b[0][rows_b])
+    overlap &= np.minimum(a[3][rows_a], b[3][rows_b]) > np.maximum(a[1][rows_a], b[1][rows_b])
+    return overlap
 
 
 def _normalise_buildings(buildings: gpd.GeoDataFrame, problems: Problems) -> gpd.GeoDataFrame:
