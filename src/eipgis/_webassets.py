@@ -1,0 +1,230 @@
+"""Offline web assets: Leaflet and jQuery inlined into map HTML, and the check that nothing is fetched."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import re
+from pathlib import Path
+from typing import Any
+
+from .errors import OutputError
+
+__all__ = ["RUNTIME_JS", "external_references", "finish_html", "inline_assets", "json_for_script"]
+
+_HINT = "Fix: pip install xstatic-leaflet xstatic-jquery (they ship the scripts maps need offline)."
+
+#: folium's CDN resources: inlined (leaflet, jquery) or dropped (only folium.Icon markers need them).
+_INLINED = {"leaflet", "jquery", "leaflet_css"}
+_DROPPED = {
+    "bootstrap",
+    "awesome_markers",
+    "bootstrap_css",
+    "glyphicons_css",
+    "awesome_markers_font_css",
+    "awesome_markers_css",
+    "awesome_rotate_css",
+}
+
+
+def _data_dir(module: str) -> Path:
+    import importlib
+
+    try:
+        pkg = importlib.import_module(f"xstatic.pkg.{module}")
+    except ImportError:
+        raise ImportError(f"eipgis web maps need the {module} scripts on this machine. {_HINT}") from None
+    return Path(pkg.BASE_DIR)
+
+
+@functools.cache
+def _leaflet_js() -> str:
+    return (_data_dir("leaflet") / "leaflet.js").read_text(encoding="utf-8")
+
+
+@functools.cache
+def _jquery_js() -> str:
+    return (_data_dir("jquery") / "jquery.min.js").read_text(encoding="utf-8")
+
+
+def _png_uri(path: Path) -> str:
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+@functools.cache
+def _leaflet_css() -> str:
+    folder = _data_dir("leaflet")
+    css = (folder / "leaflet.css").read_text(encoding="utf-8")
+
+    def to_uri(match: re.Match[str]) -> str:
+        return f"url({_png_uri(folder / 'images' / match.group(1))})"
+
+    return re.sub(r"url\(\s*['\"]?images/([\w.-]+\.png)['\"]?\s*\)", to_uri, css)
+
+
+@functools.cache
+def _default_icon_js() -> str:
+    folder = _data_dir("leaflet") / "images"
+    return (
+        "L.Icon.Default.imagePath='';L.Icon.Default.mergeOptions({"
+        f"iconUrl:'{_png_uri(folder / 'marker-icon.png')}',"
+        f"iconRetinaUrl:'{_png_uri(folder / 'marker-icon-2x.png')}',"
+        f"shadowUrl:'{_png_uri(folder / 'marker-shadow.png')}'}});"
+    )
+
+
+#: Page style of eipgis maps: plain paper background when no tiles load, panels, tables.
+RUNTIME_CSS = """
+html, body {font-family: "DejaVu Sans", "Noto Sans", Arial, sans-serif;}
+.leaflet-container {background: #f3f1ea;}
+.leaflet-control-layers {font-size: 12px; line-height: 1.3; overflow-y: auto;}
+.eipgis-side {position: fixed; z-index: 1000; top: 10px; left: 54px; bottom: 34px; width: 310px;
+  display: flex; flex-direction: column; align-items: flex-start; gap: 8px; pointer-events: none;}
+.eipgis-panel {pointer-events: auto; background: rgba(255,255,255,.94); color: #222;
+  border: 1px solid #999; border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,.3);
+  font-size: 12px; line-height: 1.35; padding: 6px 9px; box-sizing: border-box; max-width: 100%;}
+.eipgis-title {flex: none;}
+.eipgis-title h1 {font-size: 15px; margin: 0 0 3px 0;}
+.eipgis-title .eipgis-fail {color: #b00020; font-weight: bold;}
+.eipgis-title .eipgis-pass {color: #1b7a1b; font-weight: bold;}
+.eipgis-legend {flex: 0 1 auto; min-height: 0; overflow-y: auto;}
+.leaflet-control-layers {max-height: calc(100vh - 40px);}
+.eipgis-legend summary {font-weight: bold; cursor: pointer;}
+.eipgis-legend h4 {font-size: 12px; margin: 6px 0 2px 0;}
+.eipgis-legend .row {display: flex; align-items: center; margin: 1px 0;}
+.eipgis-legend .sw {display: inline-block; width: 16px; height: 11px; margin-right: 6px;
+  border: 1px solid #555; flex: none;}
+.eipgis-legend .ln {display: inline-block; width: 18px; margin-right: 6px; flex: none;}
+.eipgis-legend .pt {display: inline-block; width: 10px; height: 10px; border-radius: 50%;
+  margin: 0 9px 0 3px; border: 1px solid #222; flex: none;}
+table.eipgis-tip {border-collapse: collapse; font-size: 12px;}
+table.eipgis-tip th {text-align: left; font-weight: normal; color: #555; padding: 0 8px 0 0;
+  vertical-align: top;}
+table.eipgis-tip td {padding: 0; font-weight: bold;}
+.eipgis-head {font-weight: bold; font-size: 13px; margin-bottom: 2px;}
+"""
+
+#: The one script every eipgis map uses to draw its GeoJSON layers (styles, tooltips, popups).
+RUNTIME_JS = r"""
+window.eipgis = (function () {
+  function esc(v) {
+    return String(v).replace(/[&<>"']/g, function (c) {
+      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
+    });
+  }
+  function content(spec, p) {
+    var head = spec.title ? '<div class="eipgis-head">' + esc(p[spec.title]) + '</div>' : '';
+    var rows = [];
+    (spec.fields || []).forEach(function (f) {
+      var v = p[f[0]];
+      if (v === null || v === undefined || v === '') { return; }
+      if (spec.lookup && spec.lookup[f[0]]) { v = spec.lookup[f[0]][v] || v; }
+      rows.push('<tr><th>' + esc(f[1]) + '</th><td>' + esc(v) + '</td></tr>');
+    });
+    return head + (rows.length ? '<table class="eipgis-tip">' + rows.join('') + '</table>' : '');
+  }
+  function style(spec, f) {
+    var s = Object.assign({}, spec.style || {});
+    if (spec.styleBy) { Object.assign(s, (spec.styles || {})[f.properties[spec.styleBy]] || {}); }
+    if (f.properties._w) { s.weight = f.properties._w; }
+    return s;
+  }
+  function layer(spec, data) {
+    var group = L.geoJson(data, {
+      pane: spec.pane,
+      style: function (f) { return style(spec, f); },
+      pointToLayer: function (f, latlng) {
+        return L.circleMarker(latlng, {radius: spec.radius || 7, pane: spec.pane});
+      },
+      onEachFeature: function (f, l) {
+        if (spec.quiet) { return; }
+        var html = content(spec, f.properties);
+        l.bindTooltip(html, {sticky: true, direction: 'top', opacity: 0.95});
+        l.bindPopup(html, {maxWidth: 380, autoPanPaddingTopLeft: [380, 20]});
+        l.on('popupopen', function () { l.closeTooltip(); });
+        l.on('mouseover', function (e) {
+          var w = style(spec, f).weight || 1;
+          e.target.setStyle({weight: w + 2});
+        });
+        l.on('mouseout', function (e) { group.resetStyle(e.target); });
+      }
+    });
+    return group;
+  }
+  function panes(map, spec) {
+    Object.keys(spec).forEach(function (name) {
+      if (!map.getPane(name)) { map.createPane(name).style.zIndex = spec[name]; }
+    });
+  }
+  return {esc: esc, layer: layer, panes: panes};
+})();
+"""
+
+
+def json_for_script(obj: Any) -> str:
+    """JSON text safe inside a ``<script>`` element, keeping Vietnamese letters as they are."""
+    import json
+
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def inline_assets(m: Any) -> None:
+    """Make a folium map self-contained: Leaflet and jQuery inside its HTML, no CDN link.
+
+    folium's links to Bootstrap and Font Awesome (used only by ``folium.Icon`` markers) are
+    dropped; eipgis maps draw circle markers instead.
+    """
+    from branca.element import Element
+
+    m.default_js = [(n, u) for n, u in m.default_js if n not in _INLINED | _DROPPED]
+    m.default_css = [(n, u) for n, u in m.default_css if n not in _INLINED | _DROPPED]
+    header = m.get_root().header
+    header.add_child(Element(f"<style>{_leaflet_css()}</style>"), name="eipgis_leaflet_css")
+    header.add_child(Element(f"<style>{RUNTIME_CSS}</style>"), name="eipgis_css")
+    header.add_child(Element(f"<script>{_leaflet_js()}</script>"), name="eipgis_leaflet_js")
+    header.add_child(Element(f"<script>{_jquery_js()}</script>"), name="eipgis_jquery_js")
+    header.add_child(
+        Element(f"<script>{_default_icon_js()}{RUNTIME_JS}</script>"), name="eipgis_runtime_js"
+    )
+
+
+_EXTERNAL = re.compile(
+    r"<script[^>]*\bsrc\s*=\s*['\"]?(?P<src>[^'\" >]+)"
+    r"|<link[^>]*\bhref\s*=\s*['\"]?(?P<href>[^'\" >]+)"
+    r"|url\(\s*['\"]?(?P<url>(?:https?:)?//[^'\" )]+)"
+    r"|@import\s+['\"]?(?P<imp>[^'\" ;]+)",
+    re.IGNORECASE,
+)
+
+
+def external_references(html: str) -> list[str]:
+    """Scripts, stylesheets and CSS images the page would fetch (``data:`` URIs excluded)."""
+    found = []
+    for match in _EXTERNAL.finditer(html):
+        ref = next(v for v in match.groupdict().values() if v)
+        if not ref.startswith("data:"):
+            found.append(ref)
+    return found
+
+
+def finish_html(html: str, *, lang: str) -> str:
+    """Final touches on a rendered page (language tag) and the offline guarantee.
+
+    Raises
+    ------
+    OutputError
+        If the page still refers to an online script or stylesheet (a folium element that
+        needs a CDN was added to the map).
+    """
+    html = html.replace("<html>", f'<html lang="{lang}">', 1)
+    refs = external_references(html)
+    if "L.AwesomeMarkers" in html:
+        refs.append("Leaflet.awesome-markers (folium.Icon)")
+    if refs:
+        raise OutputError(
+            "the map would load these from the internet: " + ", ".join(sorted(set(refs))[:6])
+            + ". Fix: remove the folium element that needs them (e.g. folium.Icon markers; "
+            "use circle markers) so the map works offline."
+        )
+    return html

@@ -1,0 +1,465 @@
+"""The appraisal report: one self-contained HTML document (or Markdown) with tables, charts and a map."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html as _html
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._words import WORDS, check_lang, co2_columns, co2_label, number
+from .errors import InputError
+from .landuse import CLASSES, LABELS
+
+if TYPE_CHECKING:
+    from .criteria import ComplianceReport
+    from .park import Park
+
+__all__ = ["FORMATS", "MAX_ROWS", "report_html", "report_markdown", "write_report"]
+
+#: Output formats of :func:`write_report`.
+FORMATS = ("html", "markdown")
+
+#: Longest list of failing features or links a table shows (the rest is counted).
+MAX_ROWS = 50
+
+
+@dataclass
+class _Table:
+    head: list[str]
+    rows: list[list[str]]
+    more: int = 0
+
+
+@dataclass
+class _Section:
+    title: str
+    tables: list[_Table] = field(default_factory=list)
+    images: list[tuple[str, str]] = field(default_factory=list)  # (alt text, base64 PNG)
+    paragraphs: list[str] = field(default_factory=list)
+    subsections: list[_Section] = field(default_factory=list)
+
+
+@dataclass
+class _Doc:
+    lang: str
+    title: str
+    subtitle: str
+    sections: list[_Section]
+    footer: str
+
+
+# --- content -------------------------------------------------------------------------------
+
+
+def _scenario_parks(scenarios: Any, park: Park, lang: str) -> list[tuple[str, Park]]:
+    from ._mapdata import after_park
+
+    if scenarios is None:
+        return []
+    if isinstance(scenarios, Mapping):
+        items = list(scenarios.items())
+    elif isinstance(scenarios, Sequence) and not isinstance(scenarios, str):
+        items = [(None, s) for s in scenarios]
+    else:
+        items = [(None, scenarios)]
+    out = []
+    for name, sc in items:
+        after, default = after_park(sc, park, lang)
+        out.append((str(name) if name is not None else default, after))
+    return out
+
+
+def _summary(park: Park, report: ComplianceReport, lang: str) -> _Section:
+    w = WORDS[lang]
+    rows = [
+        [w["park_area"], f"{number(park.area_ha, 2)} ha"],
+        [w["crs"], park.crs_label],
+        [w["n_parcels"], number(len(park.landuse))],
+        [w["n_facilities"], number(len(park.facilities))],
+        [w["n_neighbourhoods"], number(len(park.neighbourhoods))],
+        [w["criteria_set"], f"{report.criteria_set} — {report.criteria_title[lang]}"],
+        [w["overall"], _overall(report, lang)],
+    ]
+    section = _Section(w["summary"], tables=[_Table(["", ""], rows)])
+    total = park.area_ha
+    classes = [[LABELS[c][lang], number(report.class_area_ha.get(c, 0.0), 2),
+                f"{report.class_area_ha.get(c, 0.0) / total * 100:.1f} %"]
+               for c in CLASSES if report.class_area_ha.get(c, 0.0) > 0]
+    unassigned = report.class_area_ha.get("unassigned", 0.0)
+    if unassigned > 0.005:
+        classes.append([w["unassigned"], number(unassigned, 2), f"{unassigned / total * 100:.1f} %"])
+    section.subsections.append(
+        _Section(w["land_by_class"], tables=[_Table([w["class_col"], w["ha_col"], w["pct_col"]],
+                                                     classes)]))
+    return section
+
+
+def _overall(report: ComplianceReport, lang: str) -> str:
+    w = WORDS[lang]
+    n, total = len(report.failing), len(report.results)
+    return w["fails"].format(n=n, total=total) if n else w["passes"].format(total=total)
+
+
+def _criteria(report: ComplianceReport, lang: str) -> _Section:
+    from .criteria import _HEAD
+
+    w = WORDS[lang]
+    head = [*_HEAD[lang], WORDS[lang]["source_col"]]
+    rows = [[*row, r.source] for r, row in zip(report.results, report._rows(lang), strict=True)]
+    return _Section(w["criteria"], tables=[_Table(head, rows)])
+
+
+def _format_value(value: Any, unit: str) -> str:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(v):
+        return "–"
+    if unit == "share":
+        return f"{v * 100:.1f} %"
+    if unit == "m":
+        return f"{number(v)} m"
+    return number(v, 2)
+
+
+def _failing(report: ComplianceReport, lang: str) -> _Section | None:
+    w = WORDS[lang]
+    section = _Section(w["failing_features"])
+    for r in report.results:
+        by = r.details.get("by_feature") if isinstance(r.details, dict) else None
+        if r.passed or not by:
+            continue
+        extra_key = "nearest" if any("nearest" in v for v in by.values()) else None
+        head = [w["feature_col"], w["value_col"], w["limit"]] + ([w["nearest"]] if extra_key else [])
+        rows = []
+        for fid, vals in list(by.items())[:MAX_ROWS]:
+            row = [str(fid), _format_value(vals.get("value"), r.unit),
+                   _format_value(vals.get("limit"), r.unit)]
+            if extra_key:
+                row.append(str(vals.get(extra_key) or "–"))
+            rows.append(row)
+        section.subsections.append(_Section(f"{r.id} — {r.title[lang]}",
+                                            tables=[_Table(head, rows, max(len(by) - MAX_ROWS, 0))]))
+    return section if section.subsections else None
+
+
+def _scenarios(park: Park, report: ComplianceReport, parks: list[tuple[str, Park]], cset: Any,
+               lang: str) -> tuple[_Section, list[tuple[str, ComplianceReport]]]:
+    from ._charts import share_chart
+    from .criteria import check
+
+    w = WORDS[lang]
+    reports = [(w["before"], report)] + [(name, check(p, cset)) for name, p in parks]
+    head = [w["criteria"]] + [name for name, _ in reports]
+    all_rows = [dict(zip((r.id for r in rep.results), rep._rows(lang), strict=True))
+                for _, rep in reports]
+    rows = []
+    for r in report.results:
+        cells = [f"{r.id}"]
+        for by_id in all_rows:
+            row = by_id.get(r.id)
+            cells.append(f"{row[2]} ({row[4]})" if row else "–")
+        rows.append(cells)
+    rows.append([w["failing_count"]] + [str(len(rep.failing)) for _, rep in reports])
+    base_ind = report.class_area_ha.get("industrial", 0.0)
+    rows.append([w["industrial_lost"]] + [
+        f"{rep.class_area_ha.get('industrial', 0.0) - base_ind:+,.2f} ha" for _, rep in reports])
+    for c in CLASSES:
+        if any(rep.class_area_ha.get(c, 0.0) > 0 for _, rep in reports):
+            rows.append([f"{LABELS[c][lang]} (ha)"]
+                        + [number(rep.class_area_ha.get(c, 0.0), 2) for _, rep in reports])
+    section = _Section(w["scenarios"], tables=[_Table(head, rows)])
+    chart = share_chart(reports, lang)
+    if chart:
+        section.images.append((w["share_chart"], chart))
+    return section, reports
+
+
+def _symbiosis(links: Any, lang: str) -> _Section:
+    import numpy as np
+
+    w = WORDS[lang]
+    section = _Section(w["symbiosis"])
+    if links.empty:
+        section.paragraphs.append(w["no_links"])
+        return section
+    co2 = co2_columns(links.columns)
+    head = [w["material"], w["n_links"], w["quantity"], w["route"]] + [co2_label(c, lang) for c in co2]
+    from ._mapdata import material_names
+
+    names = material_names(links["material"].astype(str).unique(), lang)
+    rows = []
+    groups = links.groupby([links["material"].astype(str), links["unit"].astype(str)], sort=True)
+    for (mat, unit), g in groups:
+        row = [names.get(mat, mat), str(len(g)), f"{number(float(g['quantity'].sum()))} {unit}",
+               f"{number(float(g['distance_m'].sum()) / 1000, 2)} km"]
+        row += [number(float(np.nansum(g[c].to_numpy(dtype=float))), 1) for c in co2]
+        rows.append(row)
+    section.tables.append(_Table(head, rows))
+    head = [w["supplier"], w["receiver"], w["material"], w["quantity"], w["route"], w["network"]]
+    head += [co2_label(c, lang) for c in co2]
+    detail = []
+    has_net = "network" in links.columns
+    for _, link in links.head(MAX_ROWS).iterrows():
+        row = [_end(link, "supplier"), _end(link, "receiver"),
+               names.get(str(link["material"]), str(link["material"])),
+               f"{number(float(link['quantity']))} {link['unit']}",
+               f"{number(float(link['distance_m']) / 1000, 2)} km",
+               (w["yes"] if bool(link["network"]) else w["no"]) if has_net else "–"]
+        row += [_format_value(link[c], "") for c in co2]
+        detail.append(row)
+    section.tables.append(_Table(head, detail, max(len(links) - MAX_ROWS, 0)))
+    return section
+
+
+def _end(link: Any, end: str) -> str:
+    name = link.get(f"{end}_name")
+    ident = str(link[end])
+    if isinstance(name, str) and name.strip() and name != ident:
+        return f"{name} ({ident})"
+    return ident
+
+
+def _document(
+    park: Park,
+    *,
+    report: ComplianceReport | None,
+    criteria: Any,
+    scenarios: Any,
+    links: Any,
+    lang: str,
+    date: str | None,
+    title: str | None,
+) -> _Doc:
+    from . import __version__
+    from ._charts import map_picture, share_chart
+    from ._mapdata import changed_parcels, check_park, read_links
+    from .criteria import builtin_sets, check, load_criteria
+
+    lang = check_lang(lang)
+    check_park(park)
+    w = WORDS[lang]
+    parks = _scenario_parks(scenarios, park, lang)
+    link_frame = read_links(links, crs=park.crs) if links is not None else None
+    if report is None:
+        cset = load_criteria(criteria)
+        report = check(park, cset)
+    else:
+        cset = load_criteria(report.criteria_set if report.criteria_set in builtin_sets() else criteria)
+    date = date or _dt.date.today().isoformat()
+
+    sections = [_summary(park, report, lang), _criteria(report, lang)]
+    chart = share_chart([(park.name, report)], lang)
+    if chart:
+        sections[-1].images.append((w["share_chart"], chart))
+    failing = _failing(report, lang)
+    if failing:
+        sections.append(failing)
+    if parks:
+        section, _ = _scenarios(park, report, parks, cset, lang)
+        sections.append(section)
+    if link_frame is not None:
+        sections.append(_symbiosis(link_frame, lang))
+    pictures = _Section(w["map_picture"], paragraphs=[w["map_note"]])
+    pictures.images.append((f"{park.name}", map_picture(park, report, lang, links=link_frame)))
+    for name, after in parks:
+        after_report = check(after, cset)
+        pictures.images.append((f"{w['scenario']}: {name}", map_picture(
+            after, after_report, lang, changed=changed_parcels(park, after),
+            title=f"{w['scenario']}: {name}")))
+    sections.append(pictures)
+    if park.notes:
+        sections.append(_Section(w["notes"], paragraphs=list(park.notes)))
+    subtitle = f"{report.criteria_set} — {report.criteria_title[lang]} · {w['date']}: {date}"
+    return _Doc(lang, f"{w['report_title']}: {title or park.name}", subtitle, sections,
+                w["generated"].format(version=__version__, date=date))
+
+
+# --- rendering -----------------------------------------------------------------------------
+
+_CSS = """
+body {font-family: "DejaVu Sans", "Noto Sans", Arial, sans-serif; color: #222; max-width: 1060px;
+  margin: 24px auto; padding: 0 18px; line-height: 1.45; font-size: 14px;}
+h1 {font-size: 24px; margin-bottom: 2px;} h2 {font-size: 19px; border-bottom: 2px solid #5200A5;
+  padding-bottom: 3px; margin-top: 28px;} h3 {font-size: 15px; margin: 16px 0 6px;}
+.subtitle {color: #555; margin-top: 0;}
+table {border-collapse: collapse; margin: 8px 0 12px; font-size: 13px;}
+th, td {border: 1px solid #ccc; padding: 3px 7px; text-align: left; vertical-align: top;}
+th {background: #f0eef6;}
+td.fail {color: #b00020; font-weight: bold;} td.pass {color: #1b7a1b; font-weight: bold;}
+img {max-width: 100%; height: auto; display: block; margin: 8px 0;}
+figure {margin: 8px 0 18px;} figcaption {color: #555; font-size: 12px;}
+.more {color: #555; font-size: 12px;}
+footer {margin-top: 30px; color: #666; font-size: 12px; border-top: 1px solid #ddd; padding-top: 6px;}
+@media print {h2 {page-break-after: avoid;} figure, table {page-break-inside: avoid;}}
+"""
+
+
+def _cell_class(text: str, lang: str) -> str:
+    from .criteria import _WORDS
+
+    if text == _WORDS[lang]["fail"]:
+        return ' class="fail"'
+    if text == _WORDS[lang]["pass"]:
+        return ' class="pass"'
+    return ""
+
+
+def _html_table(t: _Table, lang: str) -> str:
+    e = _html.escape
+    w = WORDS[lang]
+    head = "" if not any(t.head) else "<thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in t.head) + "</tr></thead>"
+    body = "".join("<tr>" + "".join(f"<td{_cell_class(c, lang)}>{e(c)}</td>" for c in row) + "</tr>"
+                   for row in t.rows)
+    more = f'<p class="more">{e(w["more"].format(n=t.more))}</p>' if t.more else ""
+    return f"<table>{head}<tbody>{body}</tbody></table>{more}"
+
+
+def _html_section(s: _Section, lang: str, level: int) -> str:
+    e = _html.escape
+    out = [f"<h{level}>{e(s.title)}</h{level}>"]
+    out += [f"<p>{e(p)}</p>" for p in s.paragraphs]
+    out += [_html_table(t, lang) for t in s.tables]
+    out += [f'<figure><img alt="{e(alt)}" src="data:image/png;base64,{b64}">'
+            f"<figcaption>{e(alt)}</figcaption></figure>" for alt, b64 in s.images]
+    out += [_html_section(sub, lang, level + 1) for sub in s.subsections]
+    return "<section>" + "".join(out) + "</section>"
+
+
+def _to_html(doc: _Doc) -> str:
+    e = _html.escape
+    body = "".join(_html_section(s, doc.lang, 2) for s in doc.sections)
+    return (
+        f'<!DOCTYPE html>\n<html lang="{doc.lang}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{e(doc.title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        f'<h1 id="eipgis-report-title">{e(doc.title)}</h1>\n<p class="subtitle">{e(doc.subtitle)}</p>\n'
+        f"{body}\n<footer>{e(doc.footer)}</footer>\n</body>\n</html>\n"
+    )
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _md_section(s: _Section, lang: str, level: int) -> list[str]:
+    w = WORDS[lang]
+    out = ["#" * level + " " + s.title, ""]
+    for p in s.paragraphs:
+        out += [p, ""]
+    for t in s.tables:
+        head = t.head if any(t.head) else ["", ""]
+        out.append("| " + " | ".join(_md_cell(h) for h in head) + " |")
+        out.append("|" + "---|" * len(head))
+        out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in t.rows]
+        if t.more:
+            out += ["", w["more"].format(n=t.more)]
+        out.append("")
+    for alt, b64 in s.images:
+        out += [f"![{alt}](data:image/png;base64,{b64})", ""]
+    for sub in s.subsections:
+        out += _md_section(sub, lang, level + 1)
+    return out
+
+
+def _to_markdown(doc: _Doc) -> str:
+    lines = [f"# {doc.title}", "", f"*{doc.subtitle}*", ""]
+    for s in doc.sections:
+        lines += _md_section(s, doc.lang, 2)
+    lines += ["---", "", doc.footer, ""]
+    return "\n".join(lines)
+
+
+# --- public --------------------------------------------------------------------------------
+
+
+def report_html(
+    park: Park,
+    *,
+    report: ComplianceReport | None = None,
+    criteria: Any = "vn-qcvn-01-2021",
+    scenarios: Any = None,
+    links: Any = None,
+    lang: str = "en",
+    date: str | None = None,
+    title: str | None = None,
+) -> str:
+    """The appraisal as one self-contained HTML document (no script, charts embedded as PNG).
+
+    Parameters
+    ----------
+    park : Park
+        The park appraised.
+    report : ComplianceReport, optional
+        Its check against a criteria set; computed with ``criteria`` when omitted.
+    criteria : str or path or CriteriaSet
+        The criteria set (when ``report`` is omitted, and for the scenarios).
+    scenarios : Scenario, Park, list of them, or mapping of name to them, optional
+        Restructurings compared side by side with the existing park (table and chart).
+    links : GeoDataFrame or path, optional
+        Symbiosis links (``links`` layer) for the symbiosis summary.
+    lang : {"en", "vi"}
+        Language of the document.
+    date : str, optional
+        Date printed on the document (default: today).
+    title : str, optional
+        Name in the title (default: the park's name).
+
+    Returns
+    -------
+    str
+        The HTML page: park summary, criteria table with values, thresholds, gaps and sources,
+        land shares against thresholds, failing features, scenarios, symbiosis and a static map.
+
+    Examples
+    --------
+    >>> import eipgis
+    >>> from eipgis.report import report_html
+    >>> html = report_html(eipgis.load_park(eipgis.sample_path()), lang="vi")
+    >>> "Tằng Loỏng" in html
+    True
+    """
+    return _to_html(_document(park, report=report, criteria=criteria, scenarios=scenarios,
+                              links=links, lang=lang, date=date, title=title))
+
+
+def report_markdown(park: Park, **options: Any) -> str:
+    """The appraisal as Markdown (images embedded as data URIs); options as :func:`report_html`."""
+    return _to_markdown(_document(park, **_defaults(options)))
+
+
+def _defaults(options: dict[str, Any]) -> dict[str, Any]:
+    known = {"report": None, "criteria": "vn-qcvn-01-2021", "scenarios": None, "links": None,
+             "lang": "en", "date": None, "title": None}
+    unknown = set(options) - set(known)
+    if unknown:
+        raise TypeError(f"unknown option(s): {', '.join(sorted(unknown))}")
+    return {**known, **options}
+
+
+def write_report(
+    path: str | os.PathLike[str],
+    park: Park,
+    *,
+    fmt: str | None = None,
+    overwrite: bool = False,
+    **options: Any,
+) -> Path:
+    """Write the appraisal (HTML or Markdown, from ``fmt`` or the suffix) atomically.
+
+    Everything is computed before the file is opened, so a failure leaves no partial report.
+    """
+    from . import io as _io
+
+    fmt = fmt or ("markdown" if Path(path).suffix.lower() in (".md", ".markdown") else "html")
+    if fmt not in FORMATS:
+        raise InputError(f"unknown report format {fmt!r}. Fix: use one of {', '.join(FORMATS)}.")
+    doc = _document(park, **_defaults(options))
+    text = _to_html(doc) if fmt == "html" else _to_markdown(doc)
+    return _io.write_text(path, text, overwrite=overwrite)
