@@ -53,6 +53,18 @@ class Text(BaseModel):
     vi: str = Field(min_length=1)
 
 
+def _register_optional_indicators() -> None:
+    """Import the modules whose indicators need extra libraries (rasterio), registering them."""
+    import importlib
+
+    for module in _OPTIONAL_INDICATOR_MODULES:
+        importlib.import_module(module)
+
+
+#: Modules that register further indicators when imported (kept out of ``import eipgis``).
+_OPTIONAL_INDICATOR_MODULES = ("eipgis.raster",)
+
+
 class Criterion(BaseModel):
     """One criterion: an indicator, how it is compared, and where the rule comes from."""
 
@@ -71,6 +83,8 @@ class Criterion(BaseModel):
     @field_validator("indicator")
     @classmethod
     def _known_indicator(cls, value: str) -> str:
+        if value not in INDICATORS:
+            _register_optional_indicators()
         if value not in INDICATORS:
             raise ValueError(f"unknown indicator {value!r}; known: {', '.join(sorted(INDICATORS))}")
         return value
