@@ -36,6 +36,7 @@ from .errors import (  # noqa: E402
 if TYPE_CHECKING:
     from .criteria import ComplianceReport, CriteriaSet, check, load_criteria
     from .park import Park, load_park
+    from .scenario import Scenario, compare
 
 __all__ = [
     "__version__",
@@ -46,6 +47,8 @@ __all__ = [
     "ComplianceReport",
     "CriteriaSet",
     "sample_path",
+    "Scenario",
+    "compare",
     "EipgisError",
     "InputError",
     "LayerError",
@@ -61,6 +64,8 @@ _LAZY = {
     "load_criteria": "criteria",
     "ComplianceReport": "criteria",
     "CriteriaSet": "criteria",
+    "Scenario": "scenario",
+    "compare": "scenario",
 }
 
 

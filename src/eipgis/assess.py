@@ -55,6 +55,24 @@ def assess(
         contents[f"{stem}.md"] = report.to_markdown(lang=lang)
     # The last set extends the first, so its table holds every criterion once.
     tables.append(reports[-1].to_table(lang=lang))
+    # Consultation web maps (English and Vietnamese) and the appraisal report (issue 5).
+    from .report import report_html, report_markdown
+    from .webmap import map_html, park_map
+
+    links = getattr(network, "links", None)
+    for map_lang in ("en", "vi"):
+        contents[f"tang_loong_map_{map_lang}.html"] = map_html(
+            park_map(park, report=reports[-1], links=links, lang=map_lang))
+    contents["tang_loong_report.html"] = report_html(park, report=reports[-1], links=links, lang=lang)
+    contents["tang_loong_report.md"] = report_markdown(park, report=reports[-1], links=links, lang=lang)
+    # The candidate restructurings of scenarios/, compared side by side (issue 3).
+    comparison = None if park_path else tang_loong_comparison(park)
+    if comparison is not None:
+        from .scenario import comparison_to_json, comparison_to_markdown, comparison_to_table
+
+        contents["tang_loong_scenarios.json"] = comparison_to_json(comparison)
+        contents["tang_loong_scenarios.md"] = comparison_to_markdown(comparison, lang=lang)
+        tables.append("\n" + comparison_to_table(comparison, lang=lang))
     files = tuple(io.write_text(out / name, text, overwrite=True) for name, text in contents.items())
     if network is not None:
         files += tuple(network.write(out / "symbiosis", overwrite=True))
@@ -78,3 +96,19 @@ def tang_loong_symbiosis(park: object) -> object:
         return None
     network = load_network(roads, crs=park.crs) if roads.exists() else None  # type: ignore[attr-defined]
     return match(park, read_flows(flows, park), network=network)  # type: ignore[arg-type]
+
+
+def tang_loong_comparison(park: object) -> object:
+    """The Tằng Loỏng scenarios (``scenarios/tang_loong_*.yaml``) compared on ``park``.
+
+    Returns None when the scenario files are not installed with this copy of eipgis.
+    """
+    from .scenario import Scenario, compare
+
+    here = Path(__file__).resolve().parent
+    for folder in (here / "data" / "scenarios", here.parents[1] / "scenarios"):
+        files = sorted(folder.glob("tang_loong_*.yaml"))
+        if files:
+            return compare([Scenario.from_yaml(f) for f in files], park,  # type: ignore[arg-type]
+                           criteria=CRITERIA_SETS[0])
+    return None

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from .errors import EipgisError, OutputError
+from .errors import EipgisError, InputError, OutputError
 
 _FORMATS = ("table", "json", "markdown")
 _SUFFIX = {"table": ".txt", "json": ".json", "markdown": ".md"}
@@ -60,9 +60,17 @@ def cli(verbose: int, quiet: bool) -> None:
 @click.option("--overwrite", is_flag=True, help="Replace the output file if it exists.")
 @click.option("--strict", is_flag=True, help="Exit with 1 when a criterion fails.")
 @click.option("--lang", type=click.Choice(["en", "vi"]), default="en", show_default=True)
+@click.option("--landcover", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="Land-cover or NDVI raster (GeoTIFF): adds OBS-GREEN, the green seen on the ground.")
+@click.option("--green-classes", default=None, metavar="CODES",
+              help="Land-cover codes that are green [default: 10,20,30, ESA WorldCover].")
+@click.option("--ndvi-min", type=float, default=None, metavar="NDVI",
+              help="Read --landcover as NDVI; a pixel is green at NDVI >= this (e.g. 0.4).")
 @_park_options
 def check(park: str, criteria: str, fmt: str | None, output: str | None, overwrite: bool, strict: bool,
-          lang: str, crs: str | None, repair: bool, landuse_mapping: str | None) -> None:
+          lang: str, crs: str | None, repair: bool, landuse_mapping: str | None,
+          landcover: str | None = None, green_classes: str | None = None,
+          ndvi_min: float | None = None) -> None:
     """Check PARK (a GeoPackage or folder of layers) against a criteria set."""
     from . import io
     from .criteria import check as run_check
@@ -72,6 +80,14 @@ def check(park: str, criteria: str, fmt: str | None, output: str | None, overwri
     if output and Path(output).exists() and not overwrite:
         raise OutputError(f"{output}: exists already. Fix: choose another path or pass --overwrite.")
     cset = load_criteria(criteria)  # a bad criteria file fails before any geometry work
+    if landcover or green_classes or ndvi_min is not None:
+        from . import raster
+
+        if not landcover:
+            raise InputError("--green-classes/--ndvi-min need --landcover FILE (the raster).")
+        raster.check_raster(landcover)
+        cset = raster.with_observed_green(cset, landcover, green_classes=green_classes,
+                                          ndvi_min=ndvi_min)
     loaded = load_park(park, crs=crs, repair=repair, landuse_mapping=landuse_mapping)
     report = run_check(loaded, cset)
     text = _render(report, fmt or _format_for(output), lang)
@@ -97,6 +113,288 @@ def assess(out_dir: str, overwrite: bool, lang: str) -> None:
     click.echo(outputs.table, nl=False)
     click.echo(f"\nwrote {len(outputs.files)} files to {out_dir}/", err=True)
 
+
+@cli.command()
+@click.argument("park", type=click.Path())
+@click.option("--flows", "flows", required=True, type=click.Path(dir_okay=False),
+              help="Flow inventory (CSV or YAML): node, direction, material, quantity, unit.")
+@click.option("--network", type=click.Path(dir_okay=False), default=None, metavar="FILE.osm",
+              help="Local OSM XML road file to route on [default: straight lines, network false].")
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False), required=True,
+              help="Folder for symbiosis.gpkg (layer links), links.csv, totals.csv, symbiosis.json.")
+@click.option("--overwrite", is_flag=True, help="Replace earlier outputs in the folder.")
+@click.option("--no-estimate", is_flag=True,
+              help="Do not estimate neighbourhood flows from population.")
+def symbiosis(park: str, flows: str, network: str | None, out_dir: str, overwrite: bool,
+              no_estimate: bool) -> None:
+    """Match supplies and demands of PARK's firms and neighbourhoods on the road network."""
+    from .symbiosis import run_symbiosis
+
+    result = run_symbiosis(park, flows, network=network, out_dir=out_dir, overwrite=overwrite,
+                           estimate=not no_estimate)
+    s = result.summary
+    click.echo(f"{s['links']} links ({s['links_on_network']} on the road network, "
+               f"{s['links_off_network']} straight-line) from {s['candidates']} candidates; "
+               f"avoided {s['avoided_co2_t']:,.0f} t CO2/yr, transport {s['transport_co2_t']:,.1f} t CO2/yr")
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(f"wrote symbiosis.gpkg, links.csv, totals.csv, symbiosis.json to {out_dir}/", err=True)
+
+
+@cli.group()
+def register() -> None:
+    """The symbiosis opportunity register: show it, record a change."""
+
+
+@register.command("show")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--since", default=None, metavar="DATE", help="Also list the changes since DATE (YYYY-MM-DD).")
+def register_show(file: str, since: str | None) -> None:
+    """Print every opportunity's current status, and the changes since a date."""
+    from .symbiosis.register import format_register, read_register
+
+    click.echo(format_register(read_register(file), since=since), nl=False)
+
+
+@register.command("update")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--id", "opportunity", required=True, help="Opportunity id, e.g. IS-03.")
+@click.option("--status", required=True, help="identified, feasibility, investment, implemented, abandoned.")
+@click.option("--note", default="", help="What happened.")
+@click.option("--date", "date", required=True, metavar="DATE", help="Date of the change (YYYY-MM-DD).")
+@click.option("--barriers", default=None, help="Barriers now (replaces the shown barriers).")
+@click.option("--next-step", default=None, help="Next step now.")
+@click.option("--source", default="", help="Where the news comes from.")
+def register_update(file: str, opportunity: str, status: str, note: str, date: str,
+                    barriers: str | None, next_step: str | None, source: str) -> None:
+    """Record a change of one opportunity; earlier history is kept, the file replaced atomically."""
+    from .symbiosis.register import update
+
+    update(file, id=opportunity, status=status, note=note, date=date, barriers=barriers,
+           next_step=next_step, source=source)
+    click.echo(f"{opportunity}: {status} on {date} recorded in {file}", err=True)
+
+
+@register.command("add-links")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--links", "links", required=True, type=click.Path(dir_okay=False),
+              help="links.csv written by eipgis symbiosis.")
+@click.option("--date", "date", required=True, metavar="DATE", help="Date to record (YYYY-MM-DD).")
+def register_add_links(file: str, links: str, date: str) -> None:
+    """Add links found by eipgis symbiosis as new identified opportunities."""
+    from .symbiosis.register import add_links, read_register
+
+    before = len(read_register(file))
+    after = len(add_links(file, links, date=date))
+    click.echo(f"added {after - before} opportunities to {file}", err=True)
+
+
+# --- scenarios and the optimizer (issue 3) ----------------------------------------------------
+
+
+@cli.group()
+def scenario() -> None:
+    """Land-use restructurings as YAML files: run one, compare several."""
+
+
+@scenario.command("run")
+@click.argument("scenario_file", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Folder for the outputs [default: eipgis-output/<scenario name>].")
+@click.option("--park", "park_path", type=click.Path(), default=None,
+              help="Apply to this park instead of the one the file names.")
+@click.option("--criteria", default=None, help="A criteria set or YAML file [default: the file's].")
+@click.option("--overwrite", is_flag=True, help="Replace earlier outputs.")
+@click.option("--lang", type=click.Choice(["en", "vi"]), default="en", show_default=True)
+def scenario_run(scenario_file: str, out_dir: str | None, park_path: str | None, criteria: str | None,
+                 overwrite: bool, lang: str) -> None:
+    """Apply SCENARIO_FILE; write the new park (GeoPackage), its report and the change log."""
+    from .park import load_park
+    from .scenario import Scenario, run_outputs, write_outputs
+
+    sc = Scenario.from_yaml(scenario_file)  # a bad file fails before any geometry work
+    stem = Path(scenario_file).stem
+    folder = Path(out_dir) if out_dir else Path("eipgis-output") / stem
+    run = sc.run(load_park(park_path) if park_path else None, criteria=criteria)
+    files = write_outputs(run_outputs(run, folder, stem=stem, lang=lang), overwrite=overwrite)
+    click.echo(run.report.to_table(lang=lang), nl=False)
+    click.echo(f"\n{len(run.changes)} changes; wrote {len(files)} files to {folder}/", err=True)
+
+
+@scenario.command("compare")
+@click.argument("scenario_files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--park", "park_path", type=click.Path(), default=None,
+              help="Compare on this park instead of the one the files name.")
+@click.option("--criteria", default=None, help="A criteria set or YAML file [default: the files'].")
+@click.option("--format", "fmt", type=click.Choice(_FORMATS), default=None,
+              help="Output format [default: from the -o suffix (.json, .md), else table].")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Write the comparison to this file instead of the terminal.")
+@click.option("--overwrite", is_flag=True, help="Replace the output file if it exists.")
+@click.option("--lang", type=click.Choice(["en", "vi"]), default="en", show_default=True)
+def scenario_compare(scenario_files: tuple[str, ...], park_path: str | None, criteria: str | None,
+                     fmt: str | None, output: str | None, overwrite: bool, lang: str) -> None:
+    """Compare scenario files side by side (the baseline first)."""
+    from . import io
+    from .scenario import (
+        Scenario,
+        compare,
+        comparison_to_json,
+        comparison_to_markdown,
+        comparison_to_table,
+    )
+
+    if output and Path(output).exists() and not overwrite:
+        raise OutputError(f"{output}: exists already. Fix: choose another path or pass --overwrite.")
+    scenarios = [Scenario.from_yaml(f) for f in scenario_files]  # every file checked first
+    frame = compare(scenarios, park_path, criteria=criteria)
+    fmt = fmt or _format_for(output)
+    render = {"json": lambda f: comparison_to_json(f) + "\n",
+              "markdown": lambda f: comparison_to_markdown(f, lang=lang),
+              "table": lambda f: comparison_to_table(f, lang=lang)}[fmt]
+    text = render(frame)
+    if output:
+        io.write_text(output, text, overwrite=overwrite)
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command()
+@click.argument("park", type=click.Path())
+@click.option("--criteria", default="vn-qcvn-01-2021", show_default=True,
+              help="A built-in criteria set or the path of a YAML file.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Write the plan as a scenario file (YAML) [default: print it].")
+@click.option("--overwrite", is_flag=True, help="Replace the output file if it exists.")
+@click.option("--target", "targets", multiple=True, metavar="ID",
+              help="Only this criterion (repeatable) [default: every land-share and strip criterion].")
+@click.option("--solver", type=click.Choice(["auto", "highs", "cbc"]), default="auto", show_default=True,
+              help="MIP solver: HiGHS when highspy is installed, else CBC (bundled with PuLP).")
+@click.option("--time-limit", "time_limit_s", type=float, default=120.0, show_default=True,
+              help="Solver time limit (s).")
+@click.option("--lang", type=click.Choice(["en", "vi"]), default="en", show_default=True)
+def optimize(park: str, criteria: str, output: str | None, overwrite: bool, targets: tuple[str, ...],
+             solver: str, time_limit_s: float, lang: str) -> None:
+    """The restructuring of PARK that loses least industrial land and meets the land-share and strip criteria."""
+    import os
+
+    from .criteria import builtin_sets, load_criteria
+    from .optimize import optimize as run_optimize
+    from .optimize import write_plan
+    from .park import load_park
+
+    if output and Path(output).exists() and not overwrite:
+        raise OutputError(f"{output}: exists already. Fix: choose another path or pass --overwrite.")
+    cset = load_criteria(criteria)
+    loaded = load_park(park)
+    where = Path(output).resolve().parent if output else Path.cwd()
+    park_ref = Path(os.path.relpath(Path(park).resolve(), where)).as_posix()
+    criteria_ref = criteria if criteria in builtin_sets() else Path(
+        os.path.relpath(Path(criteria).resolve(), where)).as_posix()
+    plan = run_optimize(loaded, criteria=cset, park_ref=park_ref, criteria_ref=criteria_ref,
+                        targets=list(targets) or None, solver=solver, time_limit_s=time_limit_s)
+    if output:
+        write_plan(plan, output, overwrite=overwrite)
+        click.echo(plan.summary(lang=lang), nl=False)
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(plan.summary(lang=lang), nl=False, err=True)
+        click.echo(plan.scenario.to_yaml(), nl=False)
+
+
+# --- web maps and the appraisal report (issue 5) ----------------------------------------------
+
+
+def _map_lang(lang: str) -> str:
+    from ._words import check_lang
+
+    return check_lang(lang)
+
+
+@cli.command("map")
+@click.argument("park", type=click.Path())
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="The HTML file [default: maps/<park file name>.html].")
+@click.option("--lang", default="en", show_default=True, metavar="en|vi",
+              help="Language of the map (en, vi).")
+@click.option("--scenario", "scenario_file", type=click.Path(dir_okay=False), default=None,
+              help="A scenario file (YAML): land use before/after and the changed parcels.")
+@click.option("--links", type=click.Path(dir_okay=False), default=None,
+              help="Symbiosis links (the GeoPackage eipgis symbiosis wrote, layer 'links').")
+@click.option("--criteria", default="vn-qcvn-01-2021", show_default=True,
+              help="A built-in criteria set or the path of a YAML file.")
+@click.option("--tiles", default="OpenStreetMap", show_default=True,
+              help="Online basemap tiles, or 'none' (the layers work offline either way).")
+@click.option("--tiles-on", is_flag=True,
+              help="Show the tiles when the map opens [default: off until ticked, so an offline "
+                   "map requests nothing].")
+@click.option("--basemap", type=click.Path(dir_okay=False), default=None,
+              help="A local GeoTIFF (e.g. an orthophoto) shown under the layers.")
+@click.option("--overwrite", is_flag=True, help="Replace the output file if it exists.")
+@_park_options
+def map_command(park: str, output: str | None, lang: str, scenario_file: str | None,
+                links: str | None, criteria: str, tiles: str, tiles_on: bool, basemap: str | None,
+                overwrite: bool, crs: str | None, repair: bool, landuse_mapping: str | None) -> None:
+    """A consultation web map of PARK: one HTML file that works offline."""
+    from .criteria import load_criteria
+    from .park import load_park
+    from .webmap import park_map, write_map
+
+    lang = _map_lang(lang)
+    output = output or str(Path("maps") / f"{Path(park).stem}.html")
+    if Path(output).exists() and not overwrite:
+        raise OutputError(f"{output}: exists already. Fix: choose another path or pass --overwrite.")
+    cset = load_criteria(criteria)
+    sc = None
+    if scenario_file:
+        from .scenario import Scenario
+
+        sc = Scenario.from_yaml(scenario_file)  # a bad file fails before any geometry work
+    loaded = load_park(park, crs=crs, repair=repair, landuse_mapping=landuse_mapping)
+    m = park_map(loaded, criteria=cset, scenario=sc, links=links, lang=lang,
+                 tiles=None if tiles.lower() == "none" else tiles, tiles_on=tiles_on, basemap=basemap)
+    write_map(m, output, overwrite=overwrite)
+    click.echo(f"wrote {output}", err=True)
+
+
+@cli.command("report")
+@click.argument("park", type=click.Path())
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
+              help="The report file (.html, or .md for Markdown).")
+@click.option("--lang", default="en", show_default=True, metavar="en|vi",
+              help="Language of the report (en, vi).")
+@click.option("--format", "fmt", type=click.Choice(["html", "markdown"]), default=None,
+              help="Report format [default: from the -o suffix (.md → markdown), else html].")
+@click.option("--criteria", default="vn-qcvn-01-2021", show_default=True,
+              help="A built-in criteria set or the path of a YAML file.")
+@click.option("--scenario", "scenario_files", multiple=True, type=click.Path(dir_okay=False),
+              help="A scenario file to compare side by side (repeatable).")
+@click.option("--links", type=click.Path(dir_okay=False), default=None,
+              help="Symbiosis links (GeoPackage, layer 'links') for the symbiosis summary.")
+@click.option("--overwrite", is_flag=True, help="Replace the output file if it exists.")
+@_park_options
+def report_command(park: str, output: str, lang: str, fmt: str | None, criteria: str,
+                   scenario_files: tuple[str, ...], links: str | None, overwrite: bool,
+                   crs: str | None, repair: bool, landuse_mapping: str | None) -> None:
+    """The appraisal of PARK as one self-contained HTML (or Markdown) document."""
+    from .criteria import load_criteria
+    from .park import load_park
+    from .report import write_report
+
+    lang = _map_lang(lang)
+    if Path(output).exists() and not overwrite:
+        raise OutputError(f"{output}: exists already. Fix: choose another path or pass --overwrite.")
+    cset = load_criteria(criteria)
+    scenarios = None
+    if scenario_files:
+        from .scenario import Scenario
+
+        scenarios = [Scenario.from_yaml(f) for f in scenario_files]
+    loaded = load_park(park, crs=crs, repair=repair, landuse_mapping=landuse_mapping)
+    write_report(output, loaded, fmt=fmt, overwrite=overwrite, criteria=cset, scenarios=scenarios,
+                 links=links, lang=lang)
+    click.echo(f"wrote {output}", err=True)
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: bad input exits with 2 and one message, never a traceback."""
