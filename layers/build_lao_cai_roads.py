@@ -38,9 +38,8 @@ from shapely import LineString
 HERE = Path(__file__).resolve().parent
 DEFAULT_PARK = HERE / "tang_loong.gpkg"
 DEFAULT_OUTPUT = HERE / "lao_cai_roads.osm"
+# The repository is checked out beside ../shared, which holds the open data.
 TRANSPORT = HERE.parent.parent / "shared" / "data" / "vn_transport_legocity" / "giaothong.geojson"
-if not TRANSPORT.exists():  # the repository checked out beside ../shared
-    TRANSPORT = Path("/work/shared/data/vn_transport_legocity/giaothong.geojson")
 
 CRS = "EPSG:9208"  # VN-2000 / TM-3 104-45, the Lào Cai provincial grid: all noding happens in metres
 WGS84 = "EPSG:4326"

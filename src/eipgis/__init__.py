@@ -25,8 +25,8 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 from .errors import (  # noqa: E402
-    CRSError,
     CriteriaError,
+    CRSError,
     EipgisError,
     InputError,
     LayerError,

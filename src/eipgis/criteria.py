@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ._yamlfile import error_lines, read_yaml
 from .errors import CriteriaError
 from .indicators import INDICATORS, Measure
 
@@ -129,47 +130,15 @@ def builtin_sets() -> list[str]:
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
-def _key_path(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, str) and ("[" in part or part in _TYPE_TAGS):
-            continue  # pydantic names the member of a union it tried: not a key of the file
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
-
-
-_TYPE_TAGS = {"float", "int", "str", "bool", "list", "dict"}
-
-
-def _error_lines(exc: ValidationError) -> list[str]:
-    """One line per key of the file, whatever pydantic tried for it."""
-    by_key: dict[str, list[str]] = {}
-    for err in exc.errors():
-        msgs = by_key.setdefault(_key_path(err["loc"]), [])
-        if err["msg"] not in msgs:
-            msgs.append(err["msg"])
-    return [f"{key}: {' or '.join(msgs)}" for key, msgs in by_key.items()]
-
-
 def _read_set(text: str, where: str, seen: tuple[str, ...]) -> CriteriaSet:
-    import yaml
-
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise CriteriaError(
-            f"{where}: not valid YAML{at} ({getattr(exc, 'problem', exc)}). "
-            "Fix: check the indentation and quoting there."
-        ) from None
+    data = read_yaml(text, where=where, error=CriteriaError)
     if not isinstance(data, dict):
         raise CriteriaError(f"{where}: expected a mapping with schema_version, id, title, criteria.")
     try:
         parsed = CriteriaSet.model_validate(data)
     except ValidationError as exc:
         raise CriteriaError(
-            f"{where}: invalid criteria file; fix the keys below", problems=_error_lines(exc)
+            f"{where}: invalid criteria file; fix the keys below", problems=error_lines(exc)
         ) from None
     if not parsed.extends:
         return parsed

@@ -150,12 +150,9 @@ def load_mapping(path: str | os.PathLike[str]) -> dict[str, str]:
         raise InputError(f"{path}: land-use mapping file not found. Fix: check the path.")
     pairs: dict[str, str]
     if path.suffix.lower() in (".yaml", ".yml"):
-        import yaml
+        from ._yamlfile import read_yaml_file
 
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise InputError(f"{path}: not valid YAML ({exc}).") from None
+        data = read_yaml_file(path, error=InputError) or {}
         if not isinstance(data, dict):
             raise InputError(f"{path}: expected a mapping 'value: class' at the top level.")
         pairs = {str(k): str(v) for k, v in data.items()}

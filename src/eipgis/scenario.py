@@ -35,6 +35,7 @@ from pydantic import (
 )
 
 from ._reassign import Evaluator
+from ._yamlfile import error_lines, read_yaml_file
 from .errors import InputError
 from .landuse import CLASSES, LABELS
 
@@ -289,20 +290,10 @@ class Scenario(BaseModel):
     @classmethod
     def from_yaml(cls, path: str | os.PathLike[str]) -> Scenario:
         """Read a scenario file. Every key is checked before any geometry work."""
-        import yaml
-
         path = Path(path)
         if not path.is_file():
             raise ScenarioError(f"{path}: no such scenario file. Fix: check the path.")
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            raise ScenarioError(
-                f"{path}: not valid YAML{at} ({getattr(exc, 'problem', exc)}). "
-                "Fix: check the indentation and quoting there."
-            ) from None
+        data = read_yaml_file(path, error=ScenarioError)
         return cls.from_dict(data, source=str(path), base_dir=path.parent)
 
     @classmethod
@@ -418,40 +409,15 @@ def _load_criteria(criteria: Any) -> CriteriaSet:
     return load_criteria(criteria)
 
 
-def _key_path(loc: tuple[Any, ...]) -> str:
-    out = ""
-    previous: Any = None
-    for part in loc:
-        skip = (isinstance(part, str) and part in _OP_NAMES and isinstance(previous, int)) or (
-            isinstance(part, str)
-            and (part.startswith(("literal[", "list[", "dict[")) or part in _TYPE_TAGS)
-        )
-        previous = part
-        if skip:
-            continue
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
-
-
-_TYPE_TAGS = {"float", "int", "str", "bool", "list", "dict", "function-after", "function-plain"}
-
-
 def _error_lines(exc: ValidationError) -> list[str]:
-    by_key: dict[str, list[str]] = {}
-    for err in exc.errors():
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "union_tag_invalid":
-            msg = (
-                (f"unknown op {err['input'].get('op')!r}; use one of {', '.join(_OP_NAMES)}")
-                if isinstance(err.get("input"), dict)
-                else msg
-            )
-        elif err["type"] == "union_tag_not_found":
-            msg = f"missing 'op:'; use one of {', '.join(_OP_NAMES)}"
-        msgs = by_key.setdefault(_key_path(err["loc"]), [])
-        if msg not in msgs:
-            msgs.append(msg)
-    return [f"{key}: {' or '.join(msgs)}" for key, msgs in by_key.items()]
+    def message(err: dict[str, Any]) -> str | None:
+        if err["type"] == "union_tag_invalid" and isinstance(err.get("input"), dict):
+            return f"unknown op {err['input'].get('op')!r}; use one of {', '.join(_OP_NAMES)}"
+        if err["type"] == "union_tag_not_found":
+            return f"missing 'op:'; use one of {', '.join(_OP_NAMES)}"
+        return None
+
+    return error_lines(exc, variants=_OP_NAMES, message=message)
 
 
 # --- running and comparing ------------------------------------------------------------------
