@@ -741,6 +741,15 @@ def qgis_process_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     # QGIS embeds the Python this one was made from; without PYTHONHOME it may pick up the
     # standard library of another Python found on PATH (pyenv, conda) and fail to start.
     env.setdefault("PYTHONHOME", sys.base_prefix)
+    # The embedded Python also looks for "python3" on PATH to find its prefix: an activated
+    # virtual environment there (another Python's) would hide Debian's dist-packages, where
+    # PyQGIS lives. Put this Python's own base first and forget the activated environment.
+    base_bin = str(Path(sys.base_prefix) / "bin")
+    path = [p for p in env.get("PATH", "").split(os.pathsep) if p and p != base_bin]
+    active = env.pop("VIRTUAL_ENV", None)
+    if active:
+        path = [p for p in path if not p.startswith(active)]
+    env["PATH"] = os.pathsep.join([base_bin, *path])
     return env
 
 
