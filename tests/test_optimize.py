@@ -14,17 +14,11 @@ import yaml
 from click.testing import CliRunner
 from conftest import CRS, b, square_park_layers, write_park
 
+from eipgis._candidates import _candidates, _classes_of
+from eipgis._milp import _coef, _solve
 from eipgis.cli import cli
 from eipgis.criteria import check, load_criteria
-from eipgis.optimize import (
-    InfeasibleError,
-    _candidates,
-    _classes_of,
-    _coef,
-    _solve,
-    optimize,
-    write_plan,
-)
+from eipgis.optimize import InfeasibleError, optimize, write_plan
 from eipgis.park import load_park
 from eipgis.scenario import Scenario
 

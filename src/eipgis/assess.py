@@ -5,10 +5,17 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import OutputError
 
-__all__ = ["assess", "Outputs", "CRITERIA_SETS"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .park import Park
+    from .symbiosis import SymbiosisResult
+
+__all__ = ["CRITERIA_SETS", "Outputs", "assess"]
 
 #: The criteria sets the assessment runs, in order.
 CRITERIA_SETS = ("vn-qcvn-01-2021", "vn-eip-decree-35")
@@ -81,7 +88,7 @@ def assess(
     return Outputs(table="\n".join(tables), files=files)
 
 
-def tang_loong_symbiosis(park: object) -> object:
+def tang_loong_symbiosis(park: Park) -> SymbiosisResult | None:
     """The Tằng Loỏng symbiosis network from the tenants' published capacities (layers/README.md).
 
     Reads ``tang_loong_flows.csv`` and ``lao_cai_roads.osm`` beside the sample GeoPackage;
@@ -94,11 +101,11 @@ def tang_loong_symbiosis(park: object) -> object:
     flows, roads = folder / "tang_loong_flows.csv", folder / "lao_cai_roads.osm"
     if not flows.exists():
         return None
-    network = load_network(roads, crs=park.crs) if roads.exists() else None  # type: ignore[attr-defined]
-    return match(park, read_flows(flows, park), network=network)  # type: ignore[arg-type]
+    network = load_network(roads, crs=park.crs) if roads.exists() else None
+    return match(park, read_flows(flows, park), network=network)
 
 
-def tang_loong_comparison(park: object) -> object:
+def tang_loong_comparison(park: Park) -> pd.DataFrame | None:
     """The Tằng Loỏng scenarios (``scenarios/tang_loong_*.yaml``) compared on ``park``.
 
     Returns None when the scenario files are not installed with this copy of eipgis.
@@ -109,6 +116,6 @@ def tang_loong_comparison(park: object) -> object:
     for folder in (here / "data" / "scenarios", here.parents[1] / "scenarios"):
         files = sorted(folder.glob("tang_loong_*.yaml"))
         if files:
-            return compare([Scenario.from_yaml(f) for f in files], park,  # type: ignore[arg-type]
+            return compare([Scenario.from_yaml(f) for f in files], park,
                            criteria=CRITERIA_SETS[0])
     return None

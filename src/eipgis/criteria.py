@@ -31,6 +31,12 @@ __all__ = [
     "builtin_sets",
     "load_criteria",
     "check",
+    "HEADINGS",
+    "verdict",
+    "format_number",
+    "format_value",
+    "format_threshold",
+    "format_gap",
 ]
 
 Op = Literal[">=", "<=", ">", "<", "=="]
@@ -364,7 +370,8 @@ def check(park: Park, criteria: str | os.PathLike[str] | CriteriaSet = "vn-qcvn-
 
 # --- presenting a report --------------------------------------------------------------------
 
-_HEAD = {
+#: Column headings of :meth:`ComplianceReport.rows`, by language (``"en"``, ``"vi"``).
+HEADINGS = {
     "en": ("id", "criterion", "value", "threshold", "result", "gap", "status"),
     "vi": ("mã", "tiêu chí", "giá trị", "ngưỡng", "kết quả", "thiếu hụt", "trạng thái"),
 }
@@ -381,7 +388,13 @@ _WORDS = {
 }
 
 
-def _fmt_number(value: float, unit: str) -> str:
+def verdict(passed: bool, *, lang: str = "en") -> str:
+    """The result word of a criterion: PASS / FAIL (ĐẠT / KHÔNG ĐẠT)."""
+    return _WORDS[lang]["pass" if passed else "fail"]
+
+
+def format_number(value: float, unit: str) -> str:
+    """A measured value or threshold with its unit, as the report tables show it."""
     if unit == "share":
         return f"{value * 100:.1f} %"
     if unit == "m":
@@ -391,30 +404,33 @@ def _fmt_number(value: float, unit: str) -> str:
     return f"{value:,.3g} {unit}"
 
 
-def _fmt_threshold(r: Result, lang: str) -> str:
+def format_threshold(r: Result, *, lang: str = "en") -> str:
+    """A result's threshold, e.g. ``≥ 10.0 %`` (and the limit for taller buildings if any)."""
     sign = _OP_SIGN[r.op]
     if isinstance(r.threshold, dict):
         table = " / ".join(f"{k} {v:,.0f}" for k, v in r.threshold.items())
         return f"{sign} {table} {r.unit}"
-    text = f"{sign} {_fmt_number(float(r.threshold), r.unit)}"
+    text = f"{sign} {format_number(float(r.threshold), r.unit)}"
     tall = r.measure is not None and r.measure.per_feature is not None and (
         "over_5_floors" in r.measure.per_feature.columns
     )
     if tall:
         lim = r.measure.per_feature["limit"].dropna()  # type: ignore[union-attr]
         if len(lim):
-            text += f" ({_fmt_number(float(lim.iloc[0]), r.unit)} {_WORDS[lang]['floors']})"
+            text += f" ({format_number(float(lim.iloc[0]), r.unit)} {_WORDS[lang]['floors']})"
     return text
 
 
-def _fmt_value(r: Result, lang: str) -> str:
+def format_value(r: Result, *, lang: str = "en") -> str:
+    """A result's measured value, e.g. ``8.2 %``, or ``3 of 40 fail`` when judged per feature."""
     w = _WORDS[lang]
     if r.per_feature:
         return f"{int(r.value)} {w['of']} {r.details.get('checked', 0)} {w['fail_n']}"
-    return _fmt_number(r.value, r.unit)
+    return format_number(r.value, r.unit)
 
 
-def _fmt_gap(r: Result, lang: str) -> str:
+def format_gap(r: Result, *, lang: str = "en") -> str:
+    """What a failing result lacks, e.g. ``2.50 ha, ≈400 m of strip``; ``–`` when it passes."""
     if r.passed:
         return "–"
     w = _WORDS[lang]
@@ -502,16 +518,18 @@ class ComplianceReport:
         ]
         return pd.DataFrame(rows).set_index("id")
 
-    def _rows(self, lang: str) -> list[tuple[str, ...]]:
+    def rows(self, *, lang: str = "en") -> list[tuple[str, ...]]:
+        """One tuple of formatted cells per criterion, under :data:`HEADINGS` ``[lang]``:
+        id, criterion, value, threshold, result, gap, status."""
         w = _WORDS[lang]
         return [
             (
                 r.id,
                 r.title[lang],
-                _fmt_value(r, lang),
-                _fmt_threshold(r, lang),
-                w["pass"] if r.passed else w["fail"],
-                _fmt_gap(r, lang),
+                format_value(r, lang=lang),
+                format_threshold(r, lang=lang),
+                verdict(r.passed, lang=lang),
+                format_gap(r, lang=lang),
                 w[r.status],
             )
             for r in self.results
@@ -538,8 +556,8 @@ class ComplianceReport:
         def pad(s: str, n: int) -> str:
             return s + " " * (n - width(s))
 
-        head = _HEAD[lang]
-        rows = [head, *self._rows(lang)]
+        head = HEADINGS[lang]
+        rows = [head, *self.rows(lang=lang)]
         widths = [max(width(row[i]) for row in rows) for i in range(len(head))]
         rule = "  ".join("-" * n for n in widths)
         lines = [*self._summary(lang), ""]
@@ -554,11 +572,11 @@ class ComplianceReport:
     def to_markdown(self, *, lang: str = "en") -> str:
         """A Markdown section: summary, criteria table with sources, failing features, notes."""
         w = _WORDS[lang]
-        head = (*_HEAD[lang], w["source"])
+        head = (*HEADINGS[lang], w["source"])
         lines = [f"# {self.park}", ""] + [f"- {s}" for s in self._summary(lang)] + [""]
         lines.append("| " + " | ".join(head) + " |")
         lines.append("|" + "---|" * len(head))
-        for r, row in zip(self.results, self._rows(lang), strict=True):
+        for r, row in zip(self.results, self.rows(lang=lang), strict=True):
             cells = [c.replace("|", "\\|") for c in (*row, r.source)]
             lines.append("| " + " | ".join(cells) + " |")
         failing = [r for r in self.results if r.features]

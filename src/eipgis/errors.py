@@ -11,6 +11,7 @@ __all__ = [
     "CRSError",
     "CriteriaError",
     "OutputError",
+    "InfeasibleError",
 ]
 
 
@@ -47,3 +48,7 @@ class CriteriaError(InputError):
 
 class OutputError(EipgisError, OSError):
     """An output cannot be written (exists already, or the folder is not writable)."""
+
+
+class InfeasibleError(InputError):
+    """No restructuring from the candidate actions meets the criteria; the message says why."""

@@ -106,11 +106,12 @@ def _overall(report: ComplianceReport, lang: str) -> str:
 
 
 def _criteria(report: ComplianceReport, lang: str) -> _Section:
-    from .criteria import _HEAD
+    from .criteria import HEADINGS
 
     w = WORDS[lang]
-    head = [*_HEAD[lang], WORDS[lang]["source_col"]]
-    rows = [[*row, r.source] for r, row in zip(report.results, report._rows(lang), strict=True)]
+    head = [*HEADINGS[lang], WORDS[lang]["source_col"]]
+    cells = zip(report.results, report.rows(lang=lang), strict=True)
+    rows = [[*row, r.source] for r, row in cells]
     return _Section(w["criteria"], tables=[_Table(head, rows)])
 
 
@@ -157,7 +158,7 @@ def _scenarios(park: Park, report: ComplianceReport, parks: list[tuple[str, Park
     w = WORDS[lang]
     reports = [(w["before"], report)] + [(name, check(p, cset)) for name, p in parks]
     head = [w["criteria"]] + [name for name, _ in reports]
-    all_rows = [dict(zip((r.id for r in rep.results), rep._rows(lang), strict=True))
+    all_rows = [dict(zip((r.id for r in rep.results), rep.rows(lang=lang), strict=True))
                 for _, rep in reports]
     rows = []
     for r in report.results:
@@ -302,11 +303,11 @@ footer {margin-top: 30px; color: #666; font-size: 12px; border-top: 1px solid #d
 
 
 def _cell_class(text: str, lang: str) -> str:
-    from .criteria import _WORDS
+    from .criteria import verdict
 
-    if text == _WORDS[lang]["fail"]:
+    if text == verdict(False, lang=lang):
         return ' class="fail"'
-    if text == _WORDS[lang]["pass"]:
+    if text == verdict(True, lang=lang):
         return ' class="pass"'
     return ""
 

@@ -680,7 +680,7 @@ _RW = {
 
 
 def _comparison_rows(frame: pd.DataFrame, lang: str) -> tuple[list[str], list[list[str]]]:
-    from .criteria import _OP_SIGN, _fmt_number
+    from .criteria import _OP_SIGN, format_number
 
     w = _RW[lang]
     names = [str(n) if lang == "en" else str(frame.loc[n, "name_vi"]) for n in frame.index]
@@ -690,12 +690,12 @@ def _comparison_rows(frame: pd.DataFrame, lang: str) -> tuple[list[str], list[li
         if isinstance(c["threshold"], dict):
             limit = f"{_OP_SIGN[c['op']]} {w['table']} ({c['unit']})"
         else:
-            limit = f"{_OP_SIGN[c['op']]} {_fmt_number(float(c['threshold']), c['unit'])}"
+            limit = f"{_OP_SIGN[c['op']]} {format_number(float(c['threshold']), c['unit'])}"
         cells = []
         for n in frame.index:
             v = frame.loc[n, c["id"]]
             ok = bool(frame.loc[n, f"{c['id']} passed"])
-            text = f"{int(v)} {w['n_fail']}" if per_feature else _fmt_number(float(v), c["unit"])
+            text = f"{int(v)} {w['n_fail']}" if per_feature else format_number(float(v), c["unit"])
             cells.append(f"{text} {w['pass'] if ok else w['fail']}")
         rows.append([f"{c['id']} {limit}", *cells])
     for cls in (*CLASSES, "unassigned"):

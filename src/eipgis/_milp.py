@@ -1,0 +1,209 @@
+"""The optimizer's mixed-integer programme: its formulation in PuLP and the solver (HiGHS, CBC)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+from ._candidates import _Candidates, _classes_of
+from .errors import InfeasibleError, InputError
+
+# Safety margin (m²) on every target so that rounding in the written file cannot flip a result.
+_MARGIN_M2 = 0.5
+# The solver stops when its plan is proven within this share of the best possible objective.
+_GAP = 1e-3
+
+
+def _solve(
+    cand: _Candidates,
+    shares: list[Any],
+    numer: dict[str, tuple[float, float]],
+    needs: dict[str, float],
+    solver: str,
+    time_limit_s: float,
+) -> tuple[list[tuple[int, str, float]], str]:
+    """Choose candidates, their new classes and (for divisible land) how much: a MIP (PuLP).
+
+    Reserve and unassigned land is divisible: a continuous area per class. Industrial plots
+    are either kept, or lose one strip, or go whole: binary choices.
+    """
+    import numpy as np
+    import pulp
+
+    targets = sorted(
+        {cl for c in shares if c.op in (">=", ">") for cl in _classes_of(c)}
+        - {"industrial", "reserve"}
+    ) or ["green"]
+    n = len(cand)
+    area = np.array(cand.area)
+    pgs = np.array(cand.plot_green)
+    cost = np.array(cand.cost)
+    divisible = np.array([k in ("reserve", "unassigned") for k in cand.kind], dtype=bool)
+    unit = np.divide(cost, area, out=np.zeros(n), where=area > 0)
+    # Infeasible on its own? Each criterion against everything the candidates could give it.
+    for c in shares:
+        need = needs[c.id]
+        if need <= 0:
+            continue
+        cls = set(_classes_of(c))
+        k_best = _best(cls, targets)
+        gains = [_coef(c, cls, cand.old[j], k_best, area[j], pgs[j]) for j in range(n)]
+        best_by_group: dict[int, float] = {}
+        for j, g in enumerate(cand.group):
+            best_by_group[g] = max(best_by_group.get(g, 0.0), gains[j])
+        best = float(sum(best_by_group.values()))
+        if best < need - 1e-6:
+            raise InfeasibleError(
+                f"{c.id} cannot be met: it needs {need / 1e4:,.2f} ha more "
+                f"{'/'.join(sorted(cls))} land, but all the reserve, unassigned and industrial "
+                f"land that could change class gives only {best / 1e4:,.2f} ha. Fix: add land "
+                "to the park, "
+                "allow other classes to change (edit the scenario by hand), or relax the criterion."
+            )
+    prob = pulp.LpProblem("eipgis_restructuring", pulp.LpMinimize)
+    # x: binary choice of a discrete piece; y: m² of divisible land given class k.
+    x = {
+        (j, k): _variable(prob, f"x_{j}_{k}", 0, 1, "Binary")
+        for j in np.flatnonzero(~divisible)
+        for k in targets
+    }
+    y = {
+        (j, k): _variable(prob, f"y_{j}_{k}", 0, float(area[j]), "Continuous")
+        for j in np.flatnonzero(divisible)
+        for k in targets
+    }
+    top = max(float(unit.max()) if n else 1.0, 1.0)
+    # Least cost; then least land touched (1e-6 of the dearest m²); then strips before whole
+    # plots; and a tenant's whole plot only if it saves more than 1 % of its area elsewhere.
+    eps = 1e-6 * top
+    penalty = np.where(np.array(cand.kind) == "whole", 1e-7 * top, 0.0)
+    penalty += np.where(
+        np.array(cand.tenant, dtype=bool) & (np.array(cand.kind) == "whole"), 1e-2 * top, 0.0
+    )
+    prob += pulp.lpSum(
+        (cost[j] + (eps + penalty[j]) * area[j]) * v for (j, _), v in x.items()
+    ) + pulp.lpSum((unit[j] + eps) * v for (j, _), v in y.items())
+    groups: dict[int, list[int]] = {}
+    for j, g in enumerate(cand.group):
+        groups.setdefault(g, []).append(j)
+    for g, members in groups.items():
+        if divisible[members[0]]:
+            prob += (
+                pulp.lpSum(y[j, k] for j in members for k in targets) <= float(area[members[0]]),
+                f"land_{g}",
+            )
+        else:
+            prob += pulp.lpSum(x[j, k] for j in members for k in targets) <= 1, f"one_{g}"
+    for c in shares:
+        cls = set(_classes_of(c))
+        n_now, denom = numer[c.id]
+        t = float(c.threshold) * denom
+        terms = []
+        for (j, k), v in x.items():
+            coef = _coef(c, cls, cand.old[j], k, area[j], pgs[j])
+            if coef:
+                terms.append(coef * v)
+        for (j, k), v in y.items():
+            coef = _coef(c, cls, cand.old[j], k, area[j], pgs[j]) / max(area[j], 1e-12)
+            if coef:
+                terms.append(coef * v)
+        if c.op in (">=", ">"):
+            prob += n_now + pulp.lpSum(terms) >= t + _MARGIN_M2, f"c_{c.id}"
+        else:
+            prob += n_now + pulp.lpSum(terms) <= t - _MARGIN_M2, f"c_{c.id}"
+    backend, label = _backend(solver, time_limit_s)
+    with _quiet(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        prob.solve(backend)
+    status = pulp.LpStatus[prob.status]
+    if status != "Optimal" or prob.sol_status not in (1, 2):
+        raise InfeasibleError(
+            "no plan meets all the land-share criteria together ("
+            + ", ".join(f"{cid} needs {v / 1e4:,.2f} ha" for cid, v in needs.items() if v > 0)
+            + f"; solver status {status}): the candidate land cannot serve them all at once. Fix: "
+            "relax a criterion or add land the optimizer may convert."
+        )
+    if prob.sol_status == 2:
+        label += f" (time limit {time_limit_s:g} s reached: best plan found, optimality not proven)"
+    chosen = [(int(j), k, float(area[j])) for (j, k), v in x.items() if (v.value() or 0) > 0.5]
+    chosen += [(int(j), k, float(v.value())) for (j, k), v in y.items() if (v.value() or 0) > 0.01]
+    return chosen, label
+
+
+def _best(classes: set[str], targets: list[str]) -> str:
+    for k in targets:
+        if k in classes:
+            return k
+    return targets[0]
+
+
+def _coef(
+    crit: Any, classes: set[str], old: str, new: str, area: float, plot_green: float
+) -> float:
+    """How much converting a piece from ``old`` to ``new`` adds to a criterion's measured area."""
+    delta = float(new in classes) - float(old in classes)
+    if delta == 0:
+        return 0.0
+    if crit.indicator == "green_cover_share":
+        return delta * (area - plot_green)
+    return delta * area
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence what a solver library prints to the process's stdout (HiGHS prints a banner)."""
+    import sys
+
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # no real stdout (click's runner, QGIS console)
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), fd)
+            yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, fd)
+        os.close(saved)
+
+
+def _backend(solver: str, time_limit_s: float) -> tuple[Any, str]:
+    import pulp
+
+    if solver in ("auto", "highs"):
+        try:
+            import highspy  # noqa: F401
+
+            return pulp.HiGHS(msg=False, timeLimit=time_limit_s, gapRel=_GAP), "HiGHS (highspy)"
+        except ImportError:
+            if solver == "highs":
+                raise InputError(
+                    "--solver highs: highspy is not installed. "
+                    "Fix: pip install highspy, or use --solver cbc."
+                ) from None
+    if solver not in ("auto", "cbc", "highs"):
+        raise InputError(f"--solver {solver}: unknown. Fix: use auto, highs or cbc.")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        coin = pulp.COIN_CMD(msg=False, timeLimit=time_limit_s, gapRel=_GAP)
+        if coin.available():  # a CBC on the PATH or from the cbcbox package (PuLP 4)
+            return coin, "CBC"
+        return pulp.PULP_CBC_CMD(
+            msg=False, timeLimit=time_limit_s, gapRel=_GAP
+        ), "CBC (bundled with PuLP)"
+
+
+def _variable(prob: Any, name: str, low: float, high: float, cat: str) -> Any:
+    """A variable of ``prob`` (PuLP ≥ 3.3 attaches variables to their problem)."""
+    import pulp
+
+    if hasattr(prob, "add_variable"):
+        return prob.add_variable(name, lowBound=low, upBound=high, cat=cat)
+    return pulp.LpVariable(name, lowBound=low, upBound=high, cat=cat)
