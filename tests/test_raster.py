@@ -504,3 +504,32 @@ def test_engines_give_the_same_observed_green():
     assert np.allclose(a.per_parcel["green_m2"], b.per_parcel["green_m2"], rtol=1e-5, atol=1e-3)
     assert a.composition_m2.keys() == b.composition_m2.keys()
     assert all(a.composition_m2[k] == pytest.approx(b.composition_m2[k], rel=1e-5) for k in a.composition_m2)
+
+
+def test_cli_rasterize_square_park_counts_pixels_by_hand(tmp_path, square_gpkg):
+    """The square park's parcels sit on the 10 m grid, so every class is a whole number of
+    pixels: industrial P1 + P2 + P3 = 25 + 24.5 + 29.7 ha = 7,920 pixels of 100 m², green
+    G1 + G2 = 1 + 8.9 ha = 990, traffic 9.9 ha = 990, technical 1 ha = 100."""
+    import numpy as np
+    import rasterio
+
+    from eipgis.cli import main
+    from eipgis.landuse import CLASSES
+
+    out = tmp_path / "landuse_10m.tif"
+    with pytest.raises(SystemExit) as done:
+        main(["rasterize", str(square_gpkg), "-o", str(out), "--resolution", "10"])
+    assert done.value.code == 0
+    with rasterio.open(out) as src:
+        assert src.res == (10.0, 10.0)
+        counts = np.bincount(src.read(1).ravel(), minlength=len(CLASSES) + 1)
+        assert src.colormap(1)[CLASSES.index("green") + 1][:3] == (0x52, 0xA5, 0x00)
+    code = {cls: i + 1 for i, cls in enumerate(CLASSES)}
+    assert counts[code["industrial"]] == 7_920
+    assert counts[code["green"]] == 990
+    assert counts[code["traffic"]] == 990
+    assert counts[code["technical"]] == 100
+    # an existing output is kept unless asked
+    with pytest.raises(SystemExit) as again:
+        main(["rasterize", str(square_gpkg), "-o", str(out)])
+    assert again.value.code == 2

@@ -396,6 +396,27 @@ def report_command(park: str, output: str, lang: str, fmt: str | None, criteria:
                  links=links, lang=lang)
     click.echo(f"wrote {output}", err=True)
 
+@cli.command()
+@click.argument("park", type=click.Path())
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
+              help="The GeoTIFF to write (class codes 1–8 with a colour table).")
+@click.option("--resolution", "resolution_m", type=float, default=10.0, show_default=True,
+              help="Pixel size in metres, in the park's CRS.")
+@click.option("--overwrite", is_flag=True, help="Replace the output file if it exists.")
+@_park_options
+def rasterize(park: str, output: str, resolution_m: float, overwrite: bool, crs: str | None,
+              repair: bool, landuse_mapping: str | None) -> None:
+    """Write PARK's land use as a GeoTIFF, for overlay with imagery."""
+    from .park import load_park
+    from .raster import rasterize_landuse
+
+    if Path(output).exists() and not overwrite:
+        raise OutputError(f"{output}: exists already. Fix: choose another path or pass --overwrite.")
+    loaded = load_park(park, crs=crs, repair=repair, landuse_mapping=landuse_mapping)
+    rasterize_landuse(loaded, output, resolution_m=resolution_m, overwrite=overwrite)
+    click.echo(f"wrote {output}", err=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: bad input exits with 2 and one message, never a traceback."""
     try:
