@@ -111,11 +111,30 @@ class _Base(QgsProcessingAlgorithm):
         self.addOutput(QgsProcessingOutputString("FAILING", "Failing criteria"))
         self.addOutput(QgsProcessingOutputString("REPORT_JSON", "Report (JSON)"))
 
-    def _common(self) -> None:
+    def _common(self, output_title: str) -> None:
+        """The options and outputs every eipgis algorithm has."""
         self.addParameter(QgsProcessingParameterBoolean(
             "REPAIR", "Repair invalid geometries (instead of failing)", defaultValue=False))
         self.addParameter(QgsProcessingParameterEnum(
             "LANG", "Report language", options=["English", "Tiếng Việt"], defaultValue=0))
+        self.addParameter(QgsProcessingParameterFeatureSink(
+            "OUTPUT", output_title, QgsProcessing.TypeVectorPolygon))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "REPORT", "Report", "Markdown (*.md);;JSON (*.json);;Text (*.txt)", optional=True,
+            createByDefault=False))
+        self._outputs()
+
+    def _finish(self, parameters: dict[str, Any], context: Any, feedback: Any, park: Any,
+                report: Any, changes: str = "") -> dict[str, Any]:
+        """Write the parcels and the report, and return the algorithm's outputs."""
+        lang = _LANGS[self.parameterAsEnum(parameters, "LANG", context)]
+        dest = _write_parcels(self, parameters, context, park, report)
+        report_path = self.parameterAsFileOutput(parameters, "REPORT", context)
+        _write_report(report_path, report, lang, changes)
+        feedback.pushInfo(report.to_table(lang=lang))
+        return {"OUTPUT": dest, "REPORT": report_path, "PASSED": report.passed,
+                "FAILING": ", ".join(r.id for r in report.failing),
+                "REPORT_JSON": report.to_json(indent=None)}
 
 
 class CheckParkAlgorithm(_Base):
@@ -149,13 +168,7 @@ class CheckParkAlgorithm(_Base):
         self.addParameter(QgsProcessingParameterNumber(
             "NDVI_MIN", "Read the raster as NDVI, green at NDVI ≥", type=QgsProcessingParameterNumber.Double,
             optional=True, minValue=-1.0, maxValue=1.0))
-        self._common()
-        self.addParameter(QgsProcessingParameterFeatureSink(
-            "OUTPUT", "Land use with results", QgsProcessing.TypeVectorPolygon))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            "REPORT", "Report", "Markdown (*.md);;JSON (*.json);;Text (*.txt)", optional=True,
-            createByDefault=False))
-        self._outputs()
+        self._common("Land use with results")
 
     def processAlgorithm(self, parameters: dict[str, Any], context: Any, feedback: Any) -> dict[str, Any]:
         from .criteria import check, load_criteria
@@ -176,17 +189,9 @@ class CheckParkAlgorithm(_Base):
             feedback.pushInfo("Reading the park's layers…")
             park = _park(self, parameters, context)
             feedback.pushInfo(f"{park!r}")
-            report = check(park, cset)
-            lang = _LANGS[self.parameterAsEnum(parameters, "LANG", context)]
-            dest = _write_parcels(self, parameters, context, park, report)
-            report_path = self.parameterAsFileOutput(parameters, "REPORT", context)
-            _write_report(report_path, report, lang)
+            return self._finish(parameters, context, feedback, park, check(park, cset))
         except EipgisError as exc:
             raise QgsProcessingException(str(exc)) from None
-        feedback.pushInfo(report.to_table(lang=lang))
-        failing = ", ".join(r.id for r in report.failing)
-        return {"OUTPUT": dest, "REPORT": report_path, "PASSED": report.passed,
-                "FAILING": failing, "REPORT_JSON": report.to_json(indent=None)}
 
 
 class RunScenarioAlgorithm(_Base):
@@ -212,39 +217,22 @@ class RunScenarioAlgorithm(_Base):
         _add_park_parameters(self, required=False)
         self.addParameter(QgsProcessingParameterString(
             "CRITERIA", "Criteria set (default: the scenario's own)", optional=True))
-        self._common()
-        self.addParameter(QgsProcessingParameterFeatureSink(
-            "OUTPUT", "Scenario land use with results", QgsProcessing.TypeVectorPolygon))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            "REPORT", "Report", "Markdown (*.md);;JSON (*.json);;Text (*.txt)", optional=True,
-            createByDefault=False))
-        self._outputs()
+        self._common("Scenario land use with results")
 
     def processAlgorithm(self, parameters: dict[str, Any], context: Any, feedback: Any) -> dict[str, Any]:
+        from .scenario import Scenario
+
         try:
-            try:
-                from .scenario import Scenario
-            except ImportError:
-                raise QgsProcessingException(
-                    "this copy of eipgis has no scenario module. Fix: update eipgis."
-                ) from None
             scenario = Scenario.from_yaml(self.parameterAsFile(parameters, "SCENARIO", context))
             park = _park(self, parameters, context)
             criteria = self.parameterAsString(parameters, "CRITERIA", context) or None
             feedback.pushInfo(f"Scenario: {scenario.name}")
             run = scenario.run(park, criteria=criteria)
             lang = _LANGS[self.parameterAsEnum(parameters, "LANG", context)]
-            dest = _write_parcels(self, parameters, context, run.new_park, run.report)
-            report_path = self.parameterAsFileOutput(parameters, "REPORT", context)
-            changes = run.changes_markdown(lang=lang) if hasattr(run, "changes_markdown") else ""
-            _write_report(report_path, run.report, lang, changes)
+            return self._finish(parameters, context, feedback, run.new_park, run.report,
+                                run.changes_markdown(lang=lang))
         except EipgisError as exc:
             raise QgsProcessingException(str(exc)) from None
-        report = run.report
-        feedback.pushInfo(report.to_table(lang=lang))
-        return {"OUTPUT": dest, "REPORT": report_path, "PASSED": report.passed,
-                "FAILING": ", ".join(r.id for r in report.failing),
-                "REPORT_JSON": report.to_json(indent=None)}
 
 
 class EipgisProvider(QgsProcessingProvider):
