@@ -39,29 +39,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _memory import reset_peak, rss_kb
+
 CRITERIA = "vn-qcvn-01-2021"
 STAGES = ("write", "load_park", "check")
 
 
 # --------------------------------------------------------------------------- child process side
-
-
-def _rss_kb() -> int:
-    with open("/proc/self/status", encoding="ascii") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
-def _reset_peak() -> bool:
-    """Reset the peak-RSS high-water mark to the current RSS (Linux ≥ 4.0)."""
-    try:
-        with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
-            fh.write("5")
-        return True
-    except OSError:
-        return False
 
 
 def _child(stage: str, path: str, size: int, seed: int, profile: str | None) -> dict[str, Any]:
@@ -85,8 +69,8 @@ def _child(stage: str, path: str, size: int, seed: int, profile: str | None) -> 
     if stage == "check":
         park = eipgis.load_park(path)
         out["parcels"] = len(park.landuse)
-    reset = _reset_peak()
-    start_kb = _rss_kb()
+    reset = reset_peak()
+    start_kb = rss_kb()
 
     def run() -> Any:
         if stage == "write":

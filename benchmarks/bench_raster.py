@@ -23,30 +23,15 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from _memory import peak_kb, reset_peak, rss_kb
+
 WORLDCOVER_BY_CLASS = {1: 50, 2: 10, 3: 80, 4: 50, 5: 50, 6: 50, 7: 50, 8: 60}
-
-
-def _rss_kb() -> int:
-    with open("/proc/self/status", encoding="ascii") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
-def _reset_peak() -> None:
-    try:
-        with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
-            fh.write("5")
-    except OSError:
-        pass
 
 
 def _child(park_path: str, raster_path: str, engine: str) -> None:
@@ -57,14 +42,12 @@ def _child(park_path: str, raster_path: str, engine: str) -> None:
     import exactextract  # noqa: F401  (imports are not what is measured)
     import rasterio  # noqa: F401
 
-    before = _rss_kb()
-    _reset_peak()
+    before = rss_kb()
+    reset_peak()
     start = time.perf_counter()
     obs = observed_green(park, raster_path, engine=engine)
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    with open("/proc/self/status", encoding="ascii") as fh:
-        hwm = next((int(line.split()[1]) for line in fh if line.startswith("VmHWM:")), peak)
+    hwm = peak_kb()
     print(json.dumps({"seconds": seconds, "peak_mb": hwm / 1024, "rise_mb": (hwm - before) / 1024,
                       "parcels": len(park.landuse), "green_share": obs.green_share,
                       "coverage": obs.coverage}))
