@@ -9,7 +9,8 @@ from typing import Any
 
 import click
 
-from .errors import EipgisError, InputError, OutputError
+from .errors import EipgisError, InputError
+from .io import refuse_existing
 
 _FORMATS = ("table", "json", "markdown")
 _SUFFIX = {"table": ".txt", "json": ".json", "markdown": ".md"}
@@ -77,8 +78,7 @@ def check(park: str, criteria: str, fmt: str | None, output: str | None, overwri
     from .criteria import load_criteria
     from .park import load_park
 
-    if output and Path(output).exists() and not overwrite:
-        raise OutputError(f"{output}: exists already. Fix: choose another path or pass --overwrite.")
+    refuse_existing(output, overwrite=overwrite)
     cset = load_criteria(criteria)  # a bad criteria file fails before any geometry work
     if landcover or green_classes or ndvi_min is not None:
         from . import raster
@@ -244,8 +244,7 @@ def scenario_compare(scenario_files: tuple[str, ...], park_path: str | None, cri
         comparison_to_table,
     )
 
-    if output and Path(output).exists() and not overwrite:
-        raise OutputError(f"{output}: exists already. Fix: choose another path or pass --overwrite.")
+    refuse_existing(output, overwrite=overwrite)
     scenarios = [Scenario.from_yaml(f) for f in scenario_files]  # every file checked first
     frame = compare(scenarios, park_path, criteria=criteria)
     fmt = fmt or _format_for(output)
@@ -284,8 +283,7 @@ def optimize(park: str, criteria: str, output: str | None, overwrite: bool, targ
     from .optimize import write_plan
     from .park import load_park
 
-    if output and Path(output).exists() and not overwrite:
-        raise OutputError(f"{output}: exists already. Fix: choose another path or pass --overwrite.")
+    refuse_existing(output, overwrite=overwrite)
     cset = load_criteria(criteria)
     loaded = load_park(park)
     where = Path(output).resolve().parent if output else Path.cwd()
@@ -343,8 +341,7 @@ def map_command(park: str, output: str | None, lang: str, scenario_file: str | N
 
     lang = _map_lang(lang)
     output = output or str(Path("maps") / f"{Path(park).stem}.html")
-    if Path(output).exists() and not overwrite:
-        raise OutputError(f"{output}: exists already. Fix: choose another path or pass --overwrite.")
+    refuse_existing(output, overwrite=overwrite)
     cset = load_criteria(criteria)
     sc = None
     if scenario_file:
@@ -383,8 +380,7 @@ def report_command(park: str, output: str, lang: str, fmt: str | None, criteria:
     from .report import write_report
 
     lang = _map_lang(lang)
-    if Path(output).exists() and not overwrite:
-        raise OutputError(f"{output}: exists already. Fix: choose another path or pass --overwrite.")
+    refuse_existing(output, overwrite=overwrite)
     cset = load_criteria(criteria)
     scenarios = None
     if scenario_files:
@@ -395,6 +391,7 @@ def report_command(park: str, output: str, lang: str, fmt: str | None, criteria:
     write_report(output, loaded, fmt=fmt, overwrite=overwrite, criteria=cset, scenarios=scenarios,
                  links=links, lang=lang)
     click.echo(f"wrote {output}", err=True)
+
 
 @cli.command()
 @click.argument("park", type=click.Path())
@@ -410,8 +407,7 @@ def rasterize(park: str, output: str, resolution_m: float, overwrite: bool, crs:
     from .park import load_park
     from .raster import rasterize_landuse
 
-    if Path(output).exists() and not overwrite:
-        raise OutputError(f"{output}: exists already. Fix: choose another path or pass --overwrite.")
+    refuse_existing(output, overwrite=overwrite)
     loaded = load_park(park, crs=crs, repair=repair, landuse_mapping=landuse_mapping)
     rasterize_landuse(loaded, output, resolution_m=resolution_m, overwrite=overwrite)
     click.echo(f"wrote {output}", err=True)

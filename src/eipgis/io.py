@@ -15,7 +15,7 @@ from .errors import InputError, LayerError, OutputError
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["list_layers", "read_layer", "atomic_path", "write_text", "write_gpkg"]
+__all__ = ["list_layers", "read_layer", "refuse_existing", "atomic_path", "write_text", "write_gpkg"]
 
 #: File suffixes accepted for a layer in a park folder, in order of preference.
 FOLDER_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".fgb")
@@ -79,6 +79,14 @@ def read_layer(source: str, layer: str) -> gpd.GeoDataFrame:
         ) from None
 
 
+def refuse_existing(path: str | os.PathLike[str] | None, *, overwrite: bool) -> None:
+    """Refuse to replace an existing output unless asked (call it before any long work)."""
+    if path and Path(path).exists() and not overwrite:
+        raise OutputError(
+            f"{path}: exists already. Fix: choose another output path or pass --overwrite."
+        )
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str], *, overwrite: bool = False) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; move it onto ``path`` only if the block succeeds.
@@ -87,10 +95,7 @@ def atomic_path(path: str | os.PathLike[str], *, overwrite: bool = False) -> Ite
     ``overwrite`` is true.
     """
     target = Path(path)
-    if target.exists() and not overwrite:
-        raise OutputError(
-            f"{target}: exists already. Fix: choose another output path or pass --overwrite."
-        )
+    refuse_existing(target, overwrite=overwrite)
     folder = target.parent if str(target.parent) else Path(".")
     try:
         folder.mkdir(parents=True, exist_ok=True)
