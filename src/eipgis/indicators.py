@@ -300,9 +300,8 @@ def facility_sources(park: Park) -> tuple[Any, Any, list[list[str]]]:
     building_ids : list of lists of the building ids used (empty unless ``buildings``)
     """
     import numpy as np
-    import shapely
-
     import pandas as pd
+    import shapely
 
     fac = park.facilities
     geoms = np.asarray(fac.geometry.values, dtype=object).copy()
