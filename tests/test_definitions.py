@@ -188,3 +188,13 @@ def test_strip_keep_of_an_unknown_class_names_its_key():
     with pytest.raises(ScenarioError) as err:
         strip(keep=["hồ bơi"])
     assert "operations[0].keep" in str(err.value) and "unknown land use 'hồ bơi'" in str(err.value)
+
+
+def test_sample_facilities_measured_from_their_buildings():
+    park = eipgis.load_park(eipgis.sample_path())
+    r = check(park, "vn-qcvn-01-2021")["VN-HAZ-DIST"]
+    assert r.features == ["F01", "F09", "F11", "F12", "F13", "F14", "F15", "F17"]
+    assert {v["measured_from"] for v in r.details["by_feature"].values()} == {"buildings"}
+    # F09 Đức Giang (class I): its nearest building is 186 m from the Tằng Loỏng township.
+    assert r.details["by_feature"]["F09"]["value"] == pytest.approx(185.6, abs=0.1)
+    assert r.gap["distance_m"] == pytest.approx(1000 - 185.6, abs=0.1)
