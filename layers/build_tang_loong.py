@@ -440,7 +440,12 @@ def main_buildings(plot: Polygon, core: Polygon, density: float, cell, street) -
 
 
 def buildings_and_green(landuse: gpd.GeoDataFrame):
-    """Buildings in the tenant plots; plot green in every industrial plot."""
+    """Buildings in the tenant plots; plot green in every industrial plot.
+
+    The main buildings of a tenant's plot carry its ``facility_id``: they are the source its
+    safety distance is measured from (QCVN 01:2021/BXD §1.4.26). Gate houses, canteens and
+    offices (``main`` false) carry none.
+    """
     b_rows, g_rows = [], []
     plots = landuse[landuse.landuse.isin(INDUSTRIAL_CODES)]
     for pid, fid, plot in zip(plots.parcel_id, plots.facility_id, plots.geometry):
@@ -460,7 +465,7 @@ def buildings_and_green(landuse: gpd.GeoDataFrame):
             for frac in (0.05, 0.4, 0.7):
                 p = path.interpolate(frac, normalized=True)
                 aux = shapely.box(p.x - 5, p.y - 4, p.x + 5, p.y + 4)
-                b_rows.append((pid, fid, 1, False, aux))
+                b_rows.append((pid, None, 1, False, aux))
     columns = ["parcel_id", "facility_id", "floors", "main", "geometry"]
     buildings = gpd.GeoDataFrame(b_rows, columns=columns, crs=CRS).astype({"floors": "int32"})
     buildings.insert(0, "building_id", [f"B{i + 1:03d}" for i in range(len(buildings))])

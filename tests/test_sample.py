@@ -121,6 +121,26 @@ def test_seventeen_facilities_inside_their_plots(layers):
     assert all(plots[pid].contains(p) for pid, p in zip(facilities.plot_id, facilities.geometry))
 
 
+def test_main_buildings_carry_their_facility_and_eight_facilities_fall_short(layers):
+    """QCVN 01:2021 §1.4.26: distances run from the source, here the main buildings of the plot."""
+    buildings, facilities = layers["buildings"], layers["facilities"]
+    landuse, homes = layers["landuse"], layers["neighbourhoods"].union_all()
+    assert buildings.loc[~buildings["main"].astype(bool), "facility_id"].isna().all()
+    linked = buildings.dropna(subset=["facility_id"])
+    assert sorted(linked.facility_id.unique()) == sorted(facilities.facility_id)
+    plots = landuse.set_index("parcel_id").geometry
+    # Independently: the main buildings inside each facility's plot, their nearest edge to homes.
+    short = []
+    for fid, pid, need in zip(facilities.facility_id, facilities.plot_id,
+                              facilities.safety_distance_m, strict=True):
+        mains = buildings[buildings["main"].astype(bool)
+                          & buildings.within(plots[pid].buffer(0.01))]
+        assert set(mains.building_id) == set(linked.building_id[linked.facility_id == fid])
+        if mains.union_all().distance(homes) < need:
+            short.append(fid)
+    assert short == ["F01", "F09", "F11", "F12", "F13", "F14", "F15", "F17"]
+
+
 def test_parcels_tile_the_park(layers, boundary):
     landuse = layers["landuse"]
     geoms = landuse.geometry.values

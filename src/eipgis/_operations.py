@@ -41,6 +41,8 @@ class State:
         self.layers: dict[str, gpd.GeoDataFrame] = {}
         self.unassigned_m2 = park.unassigned_m2
         self.changes: list[dict[str, Any]] = []
+        #: Land a green strip left alone (``keep``): one record per parcel piece.
+        self.kept: list[dict[str, Any]] = []
         self.ids: set[str] = set(self.landuse["parcel_id"].astype(str))
 
     # helpers
@@ -281,15 +283,40 @@ class State:
         if op.sides != "all":
             band = self._facing(band, op, key)
         to_class = _landuse_class(op.to)
+        band = self._keep(band, op, key, to_class)
         touched = self._cut(
             band, op.to, to_class, key=key, op="green_strip", name=None, note=op.note
-        )
+        ) if not band.is_empty else 0
         if not touched:
+            kept = f" or kept ({', '.join(op.keep_classes)})" if op.keep_classes else ""
             self.fail(
                 f"{key}",
-                f"touches nothing: the {op.width_m:g} m band is already {to_class}",
-                "remove the operation or widen the strip",
+                f"touches nothing: the {op.width_m:g} m band is already {to_class}{kept}",
+                "remove the operation, widen the strip or change its keep list",
             )
+
+    def _keep(self, band: Any, op: GreenStrip, key: str, to_class: str | None) -> Any:
+        """The band without the parcels of the classes the strip keeps; what it keeps is logged."""
+        import numpy as np
+        import shapely
+
+        keep = [c for c in op.keep_classes if c != to_class]
+        lu = self.landuse
+        if not keep or lu.empty:
+            return band
+        hit = lu.sindex.query(band, predicate="intersects")
+        hit = hit[np.isin(lu["landuse_class"].to_numpy()[hit], keep)]
+        if len(hit) == 0:
+            return band
+        geoms = np.asarray(lu.geometry.values)[hit]
+        areas = shapely.area(shapely.intersection(geoms, band))
+        ids = lu["parcel_id"].astype(str).to_numpy()[hit]
+        classes = lu["landuse_class"].to_numpy()[hit]
+        for pid, cls, area in zip(ids, classes, areas, strict=True):
+            if area > MIN_PIECE_M2:
+                self.kept.append({"operation": key, "op": "green_strip", "feature": pid,
+                                  "class": cls, "area_m2": float(area)})
+        return shapely.difference(band, shapely.union_all(geoms))
 
     def _facing(self, band: Any, op: GreenStrip, key: str) -> Any:
         """The part of the band along boundary segments that face the named neighbourhoods.
@@ -573,4 +600,7 @@ class State:
     def log(self) -> pd.DataFrame:
         import pandas as pd
 
-        return pd.DataFrame(self.changes, columns=list(CHANGE_COLUMNS))
+        frame = pd.DataFrame(self.changes, columns=list(CHANGE_COLUMNS))
+        # What green strips kept (not a change, so not a row): see scenario.strip_by_class.
+        frame.attrs["kept"] = [dict(k) for k in self.kept]
+        return frame

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from .errors import InputError
 
@@ -15,6 +16,7 @@ __all__ = [
     "check_lang",
     "co2_columns",
     "co2_label",
+    "measured_from_text",
     "number",
 ]
 
@@ -69,6 +71,10 @@ _EN: dict[str, str] = {
     "nearest": "Nearest neighbourhood",
     "distance": "Distance",
     "inside": "Neighbourhoods inside",
+    "measured_from": "Measured from",
+    "from_polygon": "facility polygon",
+    "from_buildings": "{n} building(s): {ids}",
+    "from_point": "facility point (no polygon or buildings)",
     "inside_zone_of": "Inside the zone of",
     "supplier": "Supplier",
     "receiver": "Receiver",
@@ -176,6 +182,10 @@ _VI: dict[str, str] = {
     "nearest": "Khu dân cư gần nhất",
     "distance": "Khoảng cách",
     "inside": "Khu dân cư trong vùng",
+    "measured_from": "Đo từ",
+    "from_polygon": "ranh giới cơ sở",
+    "from_buildings": "{n} công trình: {ids}",
+    "from_point": "điểm cơ sở (không có ranh giới hay công trình)",
     "inside_zone_of": "Nằm trong vùng của",
     "supplier": "Bên cung cấp",
     "receiver": "Bên tiếp nhận",
@@ -301,3 +311,14 @@ def missing(value: object) -> bool:
 def number(value: float, decimals: int = 0) -> str:
     """A number as the core reports write it (``1,234.5``)."""
     return f"{value:,.{decimals}f}"
+
+
+def measured_from_text(kind: Any, buildings: Any, w: dict[str, str]) -> str | None:
+    """What a facility's distance was measured from, in words (ids of at most 6 buildings)."""
+    if kind == "buildings":
+        ids = [str(b) for b in (buildings if isinstance(buildings, list | tuple) else [])]
+        shown = ", ".join(ids[:6]) + (f" (+{len(ids) - 6})" if len(ids) > 6 else "")
+        return w["from_buildings"].format(n=len(ids), ids=shown)
+    if kind in ("polygon", "point"):
+        return w[f"from_{kind}"]
+    return None

@@ -105,8 +105,10 @@ def vn2000_tm(province: str) -> pyproj.CRS:
 
     ``province`` is a name with or without diacritics ("Lào Cai", "Lao Cai", "lao-cai").
     The central meridians are those of Circular 973/2001/TT-TCĐC for the 63 pre-2025
-    provinces; each is the registered EPSG CRS on the VN-2000 datum (EPSG:4756), so the
-    datum shift to WGS 84 is EPSG:6960 with its rotations in the right sign convention.
+    provinces; each is the registered EPSG CRS on the VN-2000 datum (EPSG:4756), so PROJ
+    shifts it to WGS 84 with EPSG:6960, a coordinate-frame rotation (EPSG method 9607) with
+    the published parameters unchanged. (A hand-written ``+towgs84`` is read in the
+    position-vector convention and needs the three rotations negated.)
 
     Examples
     --------

@@ -27,6 +27,7 @@ __all__ = [
     "isolation_strip",
     "isolation_band",
     "safety_distance",
+    "facility_sources",
     "wwtp_count",
     "green_cover_share",
 ]
@@ -180,8 +181,9 @@ def plot_building_density(
 ) -> Measure:
     """Net building density of each plot: area(main buildings ∩ plot) / area(plot).
 
-    A plot holding a building of more than ``tall_floors`` floors gets ``tall_limit`` as
-    its own limit (QCVN 01:2021/BXD §2.5.3: 60 % instead of 70 %).
+    A plot holding a main production building (``main`` true) of more than ``tall_floors``
+    floors gets ``tall_limit`` as its own limit (QCVN 01:2021/BXD §2.5.3: 60 % instead of
+    70 %); a tall auxiliary building (``main: false``) does not lower it.
     """
     import numpy as np
     import pandas as pd
@@ -194,7 +196,8 @@ def plot_building_density(
     footprint = _covered_m2(plots, buildings, weights_mask=main)
     max_floors = pd.Series(0, index=plots.index)
     if not buildings.empty and not plots.empty:
-        tall = buildings["floors"].to_numpy() > tall_floors
+        # Only a main production building lowers the limit; a tall auxiliary one does not.
+        tall = (buildings["floors"].to_numpy() > tall_floors) & main
         if tall.any():
             tall_geoms = np.asarray(buildings.geometry.values[tall])
             plot_geoms = np.asarray(plots.geometry.values)
@@ -284,6 +287,54 @@ def isolation_strip(
     )
 
 
+def facility_sources(park: Park) -> tuple[Any, Any, list[list[str]]]:
+    """What each facility's safety distance is measured from (QCVN 01:2021/BXD §1.4.26).
+
+    A facility is its polygon when the ``facilities`` layer has one; otherwise the union of
+    the buildings whose ``facility_id`` is its id; only when neither exists, its point.
+
+    Returns
+    -------
+    geometries : ndarray of shapely geometries, aligned with ``park.facilities``
+    measured_from : ndarray of str: ``polygon``, ``buildings`` or ``point``
+    building_ids : list of lists of the building ids used (empty unless ``buildings``)
+    """
+    import numpy as np
+    import pandas as pd
+    import shapely
+
+    fac = park.facilities
+    geoms = np.asarray(fac.geometry.values, dtype=object).copy()
+    kind = shapely.get_type_id(geoms)
+    polygonal = (kind == 3) | (kind == 6)  # Polygon, MultiPolygon
+    measured_from = np.where(polygonal, "polygon", "point").astype(object)
+    building_ids: list[list[str]] = [[] for _ in range(len(fac))]
+    bld = park.buildings
+    if bld.empty or "facility_id" not in bld.columns or polygonal.all():
+        return geoms, measured_from, building_ids
+    owner = bld["facility_id"].astype("string")
+    rows = pd.Index(fac["facility_id"].astype(str)).get_indexer(owner.fillna("\x00"))
+    linked = rows >= 0
+    linked[linked] = ~polygonal[rows[linked]]  # a facility polygon wins over its buildings
+    if not linked.any():
+        return geoms, measured_from, building_ids
+    parts, part_of = shapely.get_parts(
+        np.asarray(bld.geometry.values, dtype=object)[linked], return_index=True
+    )
+    owners = rows[linked][part_of]
+    order = np.argsort(owners, kind="stable")
+    used = np.unique(owners)
+    # One MultiPolygon per facility (distance and buffers do not need the parts dissolved).
+    geoms[used] = shapely.multipolygons(parts[order], indices=np.searchsorted(used, owners[order]))
+    measured_from[used] = "buildings"
+    ids = (bld["building_id"].astype(str).to_numpy() if "building_id" in bld.columns
+           else np.array([f"feature {i + 1}" for i in range(len(bld))], dtype=object))
+    grouped = pd.Series(ids[linked]).groupby(rows[linked]).agg(list)
+    for r, listed in grouped.items():
+        building_ids[int(r)] = [str(b) for b in listed]
+    return geoms, measured_from, building_ids
+
+
 @indicator("safety_distance", gap="per_feature_distance", unit="m")
 def safety_distance(
     park: Park,
@@ -291,11 +342,14 @@ def safety_distance(
     limits: Mapping[str, float],
     kinds: Iterable[str] | None = None,
 ) -> Measure:
-    """Distance from each facility to the nearest neighbourhood, against its required distance.
+    """Distance from each facility's source to the nearest neighbourhood, against its required one.
 
-    ``limits`` maps hazard class (I–V) to the required distance (m). ``kinds`` limits the
-    neighbourhoods considered (default: all kinds: residential, school, hospital, civic).
-    The value of the measure is the smallest distance found.
+    The source is what :func:`facility_sources` gives: the facility's polygon, else its
+    buildings (``facility_id`` on the buildings layer), else its point; each row says which in
+    ``measured_from`` (and ``buildings`` lists the building ids). ``limits`` maps hazard class
+    (I–V) to the required distance (m). ``kinds`` limits the neighbourhoods considered
+    (default: all kinds: residential, school, hospital, civic). The value of the measure is
+    the smallest distance found. ``extra['source_geometry']`` holds the source geometries.
     """
     import numpy as np
     import pandas as pd
@@ -307,38 +361,34 @@ def safety_distance(
     ids = pd.Index(fac["facility_id"].astype(str).to_numpy() if not fac.empty else [],
                    name="facility_id")
     required = fac["hazard_class"].map(dict(limits)).to_numpy(dtype=float) if len(fac) else []
+    sources, measured_from, building_ids = facility_sources(park)
+    extra = {"source_geometry": sources}
+    columns = {"hazard_class": fac.get("hazard_class", pd.Series(dtype=str)).to_numpy(),
+               "measured_from": measured_from, "buildings": building_ids}
     if fac.empty or nbh.empty:
         frame = pd.DataFrame(
-            {"value": np.full(len(fac), np.inf), "limit": required, "hazard_class":
-             fac.get("hazard_class", pd.Series(dtype=str)).to_numpy(), "nearest": None,
+            {"value": np.full(len(fac), np.inf), "limit": required, **columns, "nearest": None,
              "within": [[] for _ in range(len(fac))]},
             index=ids,
         )
-        return Measure(value=float("inf"), per_feature=frame)
-    (f_idx, n_idx), dist = nbh.sindex.nearest(
-        fac.geometry.values, return_distance=True, return_all=False
-    )
+        return Measure(value=float("inf"), per_feature=frame, extra=extra)
+    (f_idx, n_idx), dist = nbh.sindex.nearest(sources, return_distance=True, return_all=False)
     distance = np.full(len(fac), np.inf)
     nearest = np.empty(len(fac), dtype=object)
     distance[f_idx] = dist
-    nearest[f_idx] = nbh["name"].astype(str).to_numpy()[n_idx]
-    # Every neighbourhood inside each facility's required distance (for maps and details).
-    within: list[list[str]] = [[] for _ in range(len(fac))]
-    pairs = nbh.sindex.query(fac.geometry.values, predicate="dwithin", distance=required)
     names = nbh["name"].astype(str).to_numpy()
-    for i, j in zip(pairs[0], pairs[1], strict=True):
-        within[i].append(names[j])
+    nearest[f_idx] = names[n_idx]
+    # Every neighbourhood inside each facility's required distance (for maps and details).
+    # A class without a distance in the table is not judged: nothing lies "within" it.
+    judged = np.flatnonzero(~np.isnan(required))
+    pairs = nbh.sindex.query(sources[judged], predicate="dwithin", distance=required[judged])
+    grouped = pd.Series(names[pairs[1]]).groupby(judged[pairs[0]]).agg(list)
+    within = [list(grouped.get(i, [])) for i in range(len(fac))]
     frame = pd.DataFrame(
-        {
-            "value": distance,
-            "limit": required,
-            "hazard_class": fac["hazard_class"].to_numpy(),
-            "nearest": nearest,
-            "within": within,
-        },
+        {"value": distance, "limit": required, **columns, "nearest": nearest, "within": within},
         index=ids,
     )
-    return Measure(value=float(distance.min()), per_feature=frame)
+    return Measure(value=float(distance.min()), per_feature=frame, extra=extra)
 
 
 #: Words that mark a technical parcel as a wastewater treatment plant (code, name).

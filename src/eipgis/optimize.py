@@ -235,6 +235,7 @@ def optimize(
                     "width_m": width,
                     "sides": "all",
                     "to": to,
+                    "keep": [],  # the criterion asks for all of the band, water included
                     "note": f"{c.id}: the {width:g} m band inside the boundary becomes {to}",
                 }
             )

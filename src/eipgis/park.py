@@ -363,6 +363,7 @@ def load_park(
         facilities["hazard_class"] = raw
     buildings = frames.get("buildings", _empty(("building_id", "floors", "main"), target))
     buildings = _normalise_buildings(buildings, problems)
+    buildings = _check_facility_links(buildings, facilities, problems)
     problems.raise_if_any()
 
     # 5. Parcels against the boundary (clip what sticks out), then against each other.
@@ -546,4 +547,34 @@ def _normalise_buildings(buildings: gpd.GeoDataFrame, problems: Problems) -> gpd
         buildings["main"] = main.fillna(True).astype(bool)
     else:
         buildings["main"] = True
+    return buildings
+
+
+def _check_facility_links(
+    buildings: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, problems: Problems
+) -> gpd.GeoDataFrame:
+    """``facility_id`` of buildings (optional) as text, each naming a facility of the park.
+
+    A facility without a polygon of its own is measured from the buildings that carry its id.
+    """
+    if "facility_id" not in buildings.columns:
+        return buildings
+    buildings = buildings.copy()
+    text = buildings["facility_id"].astype("string").str.strip()
+    text = text.where(text != "", None)
+    known = set(facilities["facility_id"].astype(str)) if not facilities.empty else set()
+    bad = text.notna() & ~text.isin(list(known))
+    if bad.any():
+        pairs = [
+            f"{b} ({f!r})"
+            for b, f in zip(_feature_ids(buildings, "buildings", bad), text[bad], strict=True)
+        ]
+        problems.add(
+            "layer 'buildings'",
+            f"facility_id names no facility of layer 'facilities' in {ids_text(pairs, 8)}"
+            f" (facilities: {ids_text(sorted(known)) or 'none'})",
+            "use a facility_id of the facilities layer, or leave it empty for a building "
+            "that belongs to no listed facility",
+        )
+    buildings["facility_id"] = text.astype(object).where(text.notna(), None)
     return buildings

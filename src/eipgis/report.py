@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._words import WORDS, check_lang, co2_columns, co2_label, number
+from ._words import WORDS, check_lang, co2_columns, co2_label, measured_from_text, number
 from .errors import InputError
 from .landuse import CLASSES, LABELS
 
@@ -137,13 +137,17 @@ def _failing(report: ComplianceReport, lang: str) -> _Section | None:
         if r.passed or not by:
             continue
         extra_key = "nearest" if any("nearest" in v for v in by.values()) else None
+        source_key = "measured_from" if any("measured_from" in v for v in by.values()) else None
         head = [w["feature_col"], w["value_col"], w["limit"]] + ([w["nearest"]] if extra_key else [])
+        head += [w["measured_from"]] if source_key else []
         rows = []
         for fid, vals in list(by.items())[:MAX_ROWS]:
             row = [str(fid), _format_value(vals.get("value"), r.unit),
                    _format_value(vals.get("limit"), r.unit)]
             if extra_key:
                 row.append(str(vals.get(extra_key) or "–"))
+            if source_key:
+                row.append(measured_from_text(vals.get(source_key), vals.get("buildings"), w) or "–")
             rows.append(row)
         section.subsections.append(_Section(f"{r.id} — {r.title[lang]}",
                                             tables=[_Table(head, rows, max(len(by) - MAX_ROWS, 0))]))

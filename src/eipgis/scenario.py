@@ -35,6 +35,7 @@ from pydantic import (
 )
 
 from ._reassign import Evaluator
+from ._validate import ids_text
 from ._yamlfile import error_lines, read_yaml_file
 from .errors import InputError
 from .landuse import CLASSES, LABELS
@@ -60,6 +61,7 @@ __all__ = [
     "comparison_to_markdown",
     "comparison_to_table",
     "run_outputs",
+    "strip_by_class",
     "write_outputs",
 ]
 
@@ -181,14 +183,32 @@ class Rezone(_Op):
 
 
 class GreenStrip(_Op):
-    """The band of ``width_m`` inside the boundary turns green (all round, or facing some homes)."""
+    """The band of ``width_m`` inside the boundary turns green (all round, or facing some homes).
+
+    Land of the classes in ``keep`` (default: water, so rivers and ponds stay) is left as it
+    is; ``keep: []`` takes everything in the band. The change log says, by class, what the
+    strip took and what it kept (:func:`strip_by_class`).
+    """
 
     op: Literal["green_strip"]
     width_m: float = Field(gt=0, allow_inf_nan=False)
     sides: Literal["all"] | list[str] = "all"
     to: str = "green"
+    keep: list[str] = Field(default_factory=lambda: ["water"])
 
     _to = field_validator("to")(classmethod(lambda cls, v: _check_to(v)))
+
+    @field_validator("keep")
+    @classmethod
+    def _keep(cls, value: list[str]) -> list[str]:
+        for item in value:
+            _check_to(item)
+        return value
+
+    @property
+    def keep_classes(self) -> list[str]:
+        """The land-use classes the strip leaves alone (``keep`` may name plan codes)."""
+        return sorted({str(_landuse_class(k)) for k in self.keep})
 
     @field_validator("sides")
     @classmethod
@@ -454,6 +474,16 @@ class ScenarioRun:
                 for (f, t), a in totals.items()
             ]
             lines.append("")
+        strips = strip_by_class(frame)
+        if len(strips):
+            lines += [f"### {w['strip']}", "", "| " + " | ".join(w["strip_cols"]) + " |",
+                      "|---|---|---:|---:|---|"]
+            lines += [
+                f"| {row.operation} | {_label(row[1], lang)} | {row.taken_m2 / 1e4:,.4f} | "
+                f"{row.kept_m2 / 1e4:,.4f} | {ids_text(row.parcels, 8)} |"
+                for row in strips.itertuples(index=False)
+            ]
+            lines.append("")
         lines += ["| " + " | ".join(w["cols"]) + " |", "|" + "---|" * len(w["cols"])]
         for row in frame.itertuples(index=False):
             area = "" if row.area_m2 != row.area_m2 else f"{row.area_m2:,.1f}"
@@ -472,6 +502,35 @@ class ScenarioRun:
         return "\n".join(lines) + "\n"
 
 
+def strip_by_class(changes: pd.DataFrame) -> pd.DataFrame:
+    """What each green strip of a change log took and kept, by land-use class.
+
+    One row per (``operation``, ``class``) with ``taken_m2`` (land the strip turned green),
+    ``kept_m2`` (land of a ``keep`` class left alone, e.g. a river on the boundary) and
+    ``parcels`` (the ids concerned). Empty when the scenario has no green strip.
+    """
+    import pandas as pd
+
+    taken = changes[(changes["op"] == "green_strip") & (changes["layer"] == "landuse")]
+    taken = pd.DataFrame({"operation": taken["operation"], "class": taken["from"],
+                          "taken_m2": taken["area_m2"].astype(float), "kept_m2": 0.0,
+                          "parcels": taken["from_feature"].where(taken["from_feature"] != "",
+                                                                 taken["feature"])})
+    kept = pd.DataFrame(changes.attrs.get("kept", []),
+                        columns=["operation", "op", "feature", "class", "area_m2"])
+    kept = pd.DataFrame({"operation": kept["operation"], "class": kept["class"], "taken_m2": 0.0,
+                         "kept_m2": kept["area_m2"].astype(float), "parcels": kept["feature"]})
+    both = pd.concat([taken, kept], ignore_index=True)
+    columns = ["operation", "class", "taken_m2", "kept_m2", "parcels"]
+    if both.empty:
+        return pd.DataFrame(columns=columns)
+    out = both.groupby(["operation", "class"], sort=False).agg(
+        taken_m2=("taken_m2", "sum"), kept_m2=("kept_m2", "sum"),
+        parcels=("parcels", lambda v: sorted(set(map(str, v)))),
+    )
+    return out.reset_index()[columns]
+
+
 def _label(value: Any, lang: str) -> str:
     value = "" if value is None else str(value)
     if value in LABELS and lang == "vi":
@@ -487,12 +546,16 @@ _CW = {
         "from": "from",
         "to": "to",
         "cols": ("operation", "op", "layer", "feature", "from feature", "from", "to", "m²", "note"),
+        "strip": "Green strip by class: land taken and land kept (keep)",
+        "strip_cols": ("operation", "class", "taken ha", "kept ha", "parcels"),
     },
     "vi": {
         "changes": "Nhật ký thay đổi",
         "from": "từ",
         "to": "sang",
         "cols": ("thao tác", "loại", "lớp", "đối tượng", "tách từ", "từ", "sang", "m²", "ghi chú"),
+        "strip": "Dải cây xanh theo loại đất: đất lấy và đất giữ lại (keep)",
+        "strip_cols": ("thao tác", "loại đất", "lấy (ha)", "giữ lại (ha)", "lô đất"),
     },
 }
 

@@ -29,6 +29,7 @@ from ._words import (
     check_lang,
     co2_columns,
     co2_label,
+    measured_from_text,
     missing,
     number,
 )
@@ -299,21 +300,26 @@ def _failing_layers(m: Any, park: Park, report: ComplianceReport, lang: str, sim
         has = np.isfinite(limit)
         if not has.any():
             continue
-        zones = fac.geometry.values[has].buffer(limit[has], quad_segs=24)
+        # The zone is the required distance around what it is measured from (QCVN 01:2021
+        # §1.4.26): the facility's polygon, else its buildings, else its point.
+        sources = r.measure.extra.get("source_geometry")  # type: ignore[union-attr]
+        sources = np.asarray(fac.geometry.values if sources is None else sources, dtype=object)
+        zones = shapely.buffer(sources[has], limit[has], quad_segs=24)
         zone_ll = lonlat(simplified(zones, simplify_m), park.crs)
         failing = np.isin(fac_ids[has], np.asarray(r.features, dtype=object))
         within_lists = frame["within"].to_numpy()[has]
         props = [
             {"id": fid, "hz": hz, "req": f"{number(lim)} m",
              "d": f"{number(d)} m" if np.isfinite(d) else None, "near": _text(near),
-             "in": ", ".join(within) or None}
-            for fid, hz, lim, d, near, within in zip(
+             "in": ", ".join(within) or None, "src": measured_from_text(src, blds, w)}
+            for fid, hz, lim, d, near, within, src, blds in zip(
                 fac_ids[has], frame["hazard_class"].to_numpy()[has], limit[has],
                 frame["value"].to_numpy(dtype=float)[has], frame["nearest"].to_numpy()[has],
-                frame["within"].to_numpy()[has], strict=True)
+                frame["within"].to_numpy()[has], np.asarray(_column(frame, "measured_from"), dtype=object)[has],
+                np.asarray(_column(frame, "buildings"), dtype=object)[has], strict=True)
         ]
         fields = [["hz", w["hazard"]], ["req", w["required_distance"]], ["near", w["nearest"]],
-                  ["d", w["distance"]], ["in", w["inside"]]]
+                  ["d", w["distance"]], ["src", w["measured_from"]], ["in", w["inside"]]]
         _add(m, zone_ll, props, {"pane": "eipgis-zones", "title": "id", "fields": fields,
                                  "style": _FAIL_STYLE["zone_all"]},
              w["zones"].format(n=int(has.sum())), show=False)
