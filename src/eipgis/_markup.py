@@ -3,7 +3,8 @@
 Everything a data file can name (a park, parcel, tenant, facility, neighbourhood, scenario, register
 note, file name) reaches a web map, a report or a Markdown table only through this module, so it is
 shown as text and never runs. HTML pages come from ``templates/*.html.j2`` rendered with
-:func:`render`; text inside HTML built elsewhere (a folium layer name) goes through :func:`escape`;
+:func:`render`; text inside HTML built elsewhere (a folium layer name) goes through :func:`escape`, and markup
+enters a folium page only as data (:func:`html_element`), never as a template;
 Markdown cells, headings and list items go through :func:`md`; matplotlib labels through
 :func:`plain_text`.
 """
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import jinja2
 
-__all__ = ["escape", "md", "plain_text", "render"]
+__all__ = ["escape", "html_element", "md", "plain_text", "render"]
 
 
 @functools.cache
@@ -44,6 +45,19 @@ def escape(text: Any) -> str:
     from markupsafe import escape as _escape
 
     return str(_escape("" if text is None else str(text)))
+
+
+def html_element(html: str) -> Any:
+    """A folium/branca element that puts ``html`` (markup made here, or a trusted asset) in the page.
+
+    ``branca.element.Element(text)`` would treat ``text`` as a jinja2 template, so a park named
+    ``{{ 7*7 }}`` would print 49 (and worse); this element holds the text as data.
+    """
+    from branca.element import Element
+
+    element = Element("{{ this.body }}")
+    element.body = html
+    return element
 
 
 # Markdown: backslash-escape what makes emphasis, code, links, images, headings, tables and

@@ -20,7 +20,7 @@ from ._mapdata import (
     read_links,
     simplified,
 )
-from ._markup import escape
+from ._markup import escape, html_element
 from ._words import (
     HAZARD_COLOURS,
     KINDS,
@@ -127,8 +127,24 @@ def _elements() -> tuple[Any, Any, Any]:
     global _GeoLayer, _Script, _LayerSwitch
     if _GeoLayer is None:
         from branca.element import MacroElement
+        from folium.elements import ElementAddToElement
         from folium.map import Layer, LayerControl
         from folium.template import Template
+
+        def render_once(element: Any, kwargs: dict[str, Any]) -> None:
+            """``MacroElement.render`` with the macro output kept as text.
+
+            branca wraps each macro's output in ``Element(output)``, a new jinja2 template, so a
+            name like ``{{ 7*7 }}`` in the data would be evaluated on the way into the page.
+            """
+            figure = element.get_root()
+            for part, target in (("header", figure.header), ("html", figure.html),
+                                 ("script", figure.script)):
+                macro = element._template.module.__dict__.get(part)
+                if macro is not None:
+                    target.add_child(html_element(macro(element, kwargs)), name=element.get_name())
+            for child in element._children.values():
+                child.render(**kwargs)
 
         class GeoLayer(Layer):
             """A GeoJSON layer drawn by the eipgis runtime script (styles, tooltips, popups)."""
@@ -146,6 +162,13 @@ def _elements() -> tuple[Any, Any, Any]:
                 self.data = data
                 self.spec = _webassets.json_for_script(spec)
 
+            def render(self, **kwargs: Any) -> None:
+                if self.show:
+                    self.add_child(ElementAddToElement(element_name=self.get_name(),
+                                                      element_parent_name=self._parent.get_name()),
+                                   name=self.get_name() + "_add")
+                render_once(self, kwargs)
+
         class Script(MacroElement):
             """A piece of script run after the map exists (``{map}`` is the map's variable)."""
 
@@ -160,7 +183,7 @@ def _elements() -> tuple[Any, Any, Any]:
 
             def render(self, **kwargs: Any) -> None:
                 self.code = self.code.replace("{map}", self._parent.get_name())
-                super().render(**kwargs)
+                render_once(self, kwargs)
 
         class LayerSwitch(LayerControl):
             """folium's layer control: names kept readable (UTF-8), HTML-escaped (Leaflet sets innerHTML)."""
@@ -185,7 +208,7 @@ def _elements() -> tuple[Any, Any, Any]:
                     return "{" + ", ".join(pairs) + "}"
 
                 self.base_js, self.overlay_js = js(self.base_layers), js(self.overlays)
-                MacroElement.render(self, **kwargs)
+                render_once(self, kwargs)
 
         _GeoLayer, _Script, _LayerSwitch = GeoLayer, Script, LayerSwitch
     return _GeoLayer, _Script, _LayerSwitch
@@ -755,13 +778,12 @@ def park_map(
     hazards = _facility_layer(m, shown, judged, lang) if not shown.facilities.empty else []
 
     figure = m.get_root()
-    from branca.element import Element
 
     legend = {"classes": classes, "fails": legend_fail, "hazards": hazards, "materials": materials,
               "others": others, "tiles": bool(tiles)}
     panel = _panel_html(park, report, after_report, scenario_name, lang,
                         date or _dt.date.today().isoformat(), title, legend)
-    figure.html.add_child(Element(panel))
+    figure.html.add_child(html_element(panel))
     script("L.control.scale({imperial: false, maxWidth: 200, position: 'bottomleft'})"
            ".addTo({map});").add_to(m)
     layer_switch(position="topright", collapsed=False).add_to(m)
