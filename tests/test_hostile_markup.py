@@ -180,6 +180,7 @@ return texts;
 
 def test_map_shows_payloads_as_text(browser, files):  # noqa: F811 - the fixture
     from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.support.ui import WebDriverWait
 
     open_page(browser, files["map"])
     assert browser.execute_script("return typeof L") == "object"
@@ -195,7 +196,8 @@ def test_map_shows_payloads_as_text(browser, files):  # noqa: F811 - the fixture
     point = browser.find_elements("css selector", ".leaflet-eipgis-points-pane path")[0]
     ActionChains(browser).move_to_element(point).perform()
     point.click()
-    popup = browser.find_element("css selector", ".leaflet-popup-content").text
+    popup = WebDriverWait(browser, 10).until(lambda d: d.execute_script(
+        "var e = document.querySelector('.leaflet-popup-content'); return e && e.textContent;"))
     assert any(f in popup for f in FAC_IDS), popup
     texts = "\n".join(browser.execute_script(_OPEN_ALL))
     for payload in [*IDS[1:], *FAC_IDS, f"name {SVG}", f"tenant {MD_LINK}", f"sector {JS_LINK}",

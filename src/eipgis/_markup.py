@@ -56,7 +56,7 @@ def html_element(html: str) -> Any:
     from branca.element import Element
 
     element = Element("{{ this.body }}")
-    element.body = html
+    element.body = html  # type: ignore[attr-defined]
     return element
 
 

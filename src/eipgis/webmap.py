@@ -502,13 +502,14 @@ def _panel_html(park: Park, report: ComplianceReport, after: ComplianceReport | 
         "area": number(park.area_ha, 1), "parcels": number(len(park.landuse)),
         "crs": park.crs_label, "date": date, "version": __version__,
     }
-    return render("map_panel.html.j2", w=w, title=box, legend=_legend_groups(lang, **legend),
-                  tiles=bool(legend["tiles"]))
+    groups = _legend_groups(lang, legend["classes"], legend["fails"], legend["hazards"],
+                            legend["materials"], legend["others"])
+    return render("map_panel.html.j2", w=w, title=box, legend=groups, tiles=bool(legend["tiles"]))
 
 
 def _legend_groups(lang: str, classes: list[str], fails: list[tuple[str, str, str]],
                    hazards: list[str], materials: Mapping[str, str],
-                   others: list[tuple[str, str, str]], tiles: bool) -> list[dict[str, Any]]:
+                   others: list[tuple[str, str, str]]) -> list[dict[str, Any]]:
     w = WORDS[lang]
     groups = [{"heading": w["legend_landuse"],
                "rows": [("fill", COLOURS[c], LABELS[c][lang]) for c in classes]}]
