@@ -8,6 +8,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ._markup import plain_text
 from ._words import HAZARD_COLOURS, MATERIAL_COLOURS, WORDS
 from .landuse import CLASSES, COLOURS, LABELS
 
@@ -55,7 +56,7 @@ def share_chart(reports: Sequence[tuple[str, ComplianceReport]], lang: str) -> s
     if not first:
         return None
     ids = [r.id for r in first]
-    titles = [r.title[lang] for r in first]
+    titles = [plain_text(r.title[lang]) for r in first]
     n, k = len(ids), len(reports)
     fig = _figure(7.6, 0.55 + 0.42 * n * max(k, 1.6))
     ax = fig.add_subplot()
@@ -68,7 +69,7 @@ def share_chart(reports: Sequence[tuple[str, ComplianceReport]], lang: str) -> s
         pos = y - 0.4 + height * (j + 0.5)
         colours = ([_PASS if o else _FAIL for o in ok] if k == 1
                    else [_SCENARIO_COLOURS[j % len(_SCENARIO_COLOURS)]] * n)
-        bars = ax.barh(pos, vals, height=height * 0.9, color=colours, label=label if k > 1 else None)
+        bars = ax.barh(pos, vals, height=height * 0.9, color=colours, label=plain_text(label) if k > 1 else None)
         for i, (bar, v, o) in enumerate(zip(bars, vals, ok, strict=True)):
             if not math.isnan(v):
                 mark = "✓" if o else "✗"
@@ -163,7 +164,7 @@ def _scale_bar(ax: Any, xmin: float, ymin: float, width: float) -> None:
 def _label(result: Any, lang: str) -> str:
     import textwrap
 
-    return textwrap.fill(f"{result.title[lang]} ({result.id})", 42)
+    return plain_text(textwrap.fill(f"{result.title[lang]} ({result.id})", 42))
 
 
 def map_picture(park: Park, report: ComplianceReport | None, lang: str, *,
@@ -237,7 +238,7 @@ def map_picture(park: Park, report: ComplianceReport | None, lang: str, *,
             colour = MATERIAL_COLOURS[i % len(MATERIAL_COLOURS)]
             _lines(ax, links.geometry.values[(links["material"].astype(str) == mat).to_numpy()],
                    color=colour, linewidth=2.2)
-            handles.append(Line2D([], [], color=colour, linewidth=2.2, label=names[mat]))
+            handles.append(Line2D([], [], color=colour, linewidth=2.2, label=plain_text(names[mat])))
     if not park.facilities.empty:
         pts = park.facilities.geometry.representative_point()
         colours = [HAZARD_COLOURS.get(str(h), "#999999") for h in park.facilities["hazard_class"]]
@@ -257,7 +258,7 @@ def map_picture(park: Park, report: ComplianceReport | None, lang: str, *,
     ax.annotate("N", xy=(0.96, 0.95), xytext=(0.96, 0.86), xycoords="axes fraction",
                 ha="center", fontsize=10, fontweight="bold",
                 arrowprops={"arrowstyle": "-|>", "color": "black"})
-    ax.set_title(title or park.name, fontsize=11)
+    ax.set_title(plain_text(title or park.name), fontsize=11)
     ax.text(0.99, 0.005, park.crs_label, transform=ax.transAxes, ha="right", va="bottom", fontsize=7,
             color="#555555")
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7,

@@ -175,17 +175,17 @@ def inline_assets(m: Any) -> None:
     folium's links to Bootstrap and Font Awesome (used only by ``folium.Icon`` markers) are
     dropped; eipgis maps draw circle markers instead.
     """
-    from branca.element import Element
+    from ._markup import html_element  # the assets are text, not templates
 
     m.default_js = [(n, u) for n, u in m.default_js if n not in _INLINED | _DROPPED]
     m.default_css = [(n, u) for n, u in m.default_css if n not in _INLINED | _DROPPED]
     header = m.get_root().header
-    header.add_child(Element(f"<style>{_leaflet_css()}</style>"), name="eipgis_leaflet_css")
-    header.add_child(Element(f"<style>{RUNTIME_CSS}</style>"), name="eipgis_css")
-    header.add_child(Element(f"<script>{_leaflet_js()}</script>"), name="eipgis_leaflet_js")
-    header.add_child(Element(f"<script>{_jquery_js()}</script>"), name="eipgis_jquery_js")
+    header.add_child(html_element(f"<style>{_leaflet_css()}</style>"), name="eipgis_leaflet_css")
+    header.add_child(html_element(f"<style>{RUNTIME_CSS}</style>"), name="eipgis_css")
+    header.add_child(html_element(f"<script>{_leaflet_js()}</script>"), name="eipgis_leaflet_js")
+    header.add_child(html_element(f"<script>{_jquery_js()}</script>"), name="eipgis_jquery_js")
     header.add_child(
-        Element(f"<script>{_default_icon_js()}{RUNTIME_JS}</script>"), name="eipgis_runtime_js"
+        html_element(f"<script>{_default_icon_js()}{RUNTIME_JS}</script>"), name="eipgis_runtime_js"
     )
 
 

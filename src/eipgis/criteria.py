@@ -570,21 +570,25 @@ class ComplianceReport:
         return "\n".join(lines) + "\n"
 
     def to_markdown(self, *, lang: str = "en") -> str:
-        """A Markdown section: summary, criteria table with sources, failing features, notes."""
+        """A Markdown section: summary, criteria table with sources, failing features, notes.
+
+        Every text from the park or the criteria file is escaped (:func:`eipgis._markup.md`).
+        """
+        from ._markup import md
+
         w = _WORDS[lang]
         head = (*HEADINGS[lang], w["source"])
-        lines = [f"# {self.park}", ""] + [f"- {s}" for s in self._summary(lang)] + [""]
-        lines.append("| " + " | ".join(head) + " |")
+        lines = [f"# {md(self.park)}", ""] + [f"- {md(s)}" for s in self._summary(lang)] + [""]
+        lines.append("| " + " | ".join(md(h) for h in head) + " |")
         lines.append("|" + "---|" * len(head))
         for r, row in zip(self.results, self.rows(lang=lang), strict=True):
-            cells = [c.replace("|", "\\|") for c in (*row, r.source)]
-            lines.append("| " + " | ".join(cells) + " |")
+            lines.append("| " + " | ".join(md(c) for c in (*row, r.source)) + " |")
         failing = [r for r in self.results if r.features]
         if failing:
             lines.append("")
             for r in failing:
-                lines.append(f"- **{r.id}**: {', '.join(r.features[:50])}"
+                lines.append(f"- **{md(r.id)}**: {', '.join(md(f) for f in r.features[:50])}"
                              + (f" (+{len(r.features) - 50})" if len(r.features) > 50 else ""))
         if self.notes:
-            lines += ["", f"## {w['notes']}", ""] + [f"- {n}" for n in self.notes]
+            lines += ["", f"## {md(w['notes'])}", ""] + [f"- {md(n)}" for n in self.notes]
         return "\n".join(lines) + "\n"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import html as _html
 import math
 import os
 from collections.abc import Mapping, Sequence
@@ -287,97 +286,68 @@ def _document(
 
 
 # --- rendering -----------------------------------------------------------------------------
-
-_CSS = """
-body {font-family: "DejaVu Sans", "Noto Sans", Arial, sans-serif; color: #222; max-width: 1060px;
-  margin: 24px auto; padding: 0 18px; line-height: 1.45; font-size: 14px;}
-h1 {font-size: 24px; margin-bottom: 2px;} h2 {font-size: 19px; border-bottom: 2px solid #5200A5;
-  padding-bottom: 3px; margin-top: 28px;} h3 {font-size: 15px; margin: 16px 0 6px;}
-.subtitle {color: #555; margin-top: 0;}
-table {border-collapse: collapse; margin: 8px 0 12px; font-size: 13px;}
-th, td {border: 1px solid #ccc; padding: 3px 7px; text-align: left; vertical-align: top;}
-th {background: #f0eef6;}
-td.fail {color: #b00020; font-weight: bold;} td.pass {color: #1b7a1b; font-weight: bold;}
-img {max-width: 100%; height: auto; display: block; margin: 8px 0;}
-figure {margin: 8px 0 18px;} figcaption {color: #555; font-size: 12px;}
-.more {color: #555; font-size: 12px;}
-footer {margin-top: 30px; color: #666; font-size: 12px; border-top: 1px solid #ddd; padding-top: 6px;}
-@media print {h2 {page-break-after: avoid;} figure, table {page-break-inside: avoid;}}
-"""
+# Markup is made only by eipgis._markup: the HTML template escapes every value, md() every
+# Markdown cell, heading and paragraph.
 
 
 def _cell_class(text: str, lang: str) -> str:
     from .criteria import verdict
 
     if text == verdict(False, lang=lang):
-        return ' class="fail"'
+        return "fail"
     if text == verdict(True, lang=lang):
-        return ' class="pass"'
+        return "pass"
     return ""
 
 
-def _html_table(t: _Table, lang: str) -> str:
-    e = _html.escape
+def _html_context(s: _Section, lang: str) -> dict[str, Any]:
     w = WORDS[lang]
-    head = "" if not any(t.head) else "<thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in t.head) + "</tr></thead>"
-    body = "".join("<tr>" + "".join(f"<td{_cell_class(c, lang)}>{e(c)}</td>" for c in row) + "</tr>"
-                   for row in t.rows)
-    more = f'<p class="more">{e(w["more"].format(n=t.more))}</p>' if t.more else ""
-    return f"<table>{head}<tbody>{body}</tbody></table>{more}"
-
-
-def _html_section(s: _Section, lang: str, level: int) -> str:
-    e = _html.escape
-    out = [f"<h{level}>{e(s.title)}</h{level}>"]
-    out += [f"<p>{e(p)}</p>" for p in s.paragraphs]
-    out += [_html_table(t, lang) for t in s.tables]
-    out += [f'<figure><img alt="{e(alt)}" src="data:image/png;base64,{b64}">'
-            f"<figcaption>{e(alt)}</figcaption></figure>" for alt, b64 in s.images]
-    out += [_html_section(sub, lang, level + 1) for sub in s.subsections]
-    return "<section>" + "".join(out) + "</section>"
+    return {
+        "title": s.title,
+        "paragraphs": s.paragraphs,
+        "tables": [{"head": t.head, "rows": [[(_cell_class(c, lang), c) for c in row] for row in t.rows],
+                    "more": w["more"].format(n=t.more) if t.more else ""} for t in s.tables],
+        "images": s.images,
+        "subsections": [_html_context(sub, lang) for sub in s.subsections],
+    }
 
 
 def _to_html(doc: _Doc) -> str:
-    e = _html.escape
-    body = "".join(_html_section(s, doc.lang, 2) for s in doc.sections)
-    return (
-        f'<!DOCTYPE html>\n<html lang="{doc.lang}">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{e(doc.title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
-        f'<h1 id="eipgis-report-title">{e(doc.title)}</h1>\n<p class="subtitle">{e(doc.subtitle)}</p>\n'
-        f"{body}\n<footer>{e(doc.footer)}</footer>\n</body>\n</html>\n"
-    )
+    from ._markup import render
 
-
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return render("report.html.j2", lang=doc.lang, title=doc.title, subtitle=doc.subtitle,
+                  sections=[_html_context(s, doc.lang) for s in doc.sections], footer=doc.footer)
 
 
 def _md_section(s: _Section, lang: str, level: int) -> list[str]:
+    from ._markup import md
+
     w = WORDS[lang]
-    out = ["#" * level + " " + s.title, ""]
+    out = ["#" * level + " " + md(s.title), ""]
     for p in s.paragraphs:
-        out += [p, ""]
+        out += [md(p, paragraph=True), ""]
     for t in s.tables:
         head = t.head if any(t.head) else ["", ""]
-        out.append("| " + " | ".join(_md_cell(h) for h in head) + " |")
+        out.append("| " + " | ".join(md(h) for h in head) + " |")
         out.append("|" + "---|" * len(head))
-        out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in t.rows]
+        out += ["| " + " | ".join(md(c) for c in row) + " |" for row in t.rows]
         if t.more:
-            out += ["", w["more"].format(n=t.more)]
+            out += ["", md(w["more"].format(n=t.more), paragraph=True)]
         out.append("")
     for alt, b64 in s.images:
-        out += [f"![{alt}](data:image/png;base64,{b64})", ""]
+        out += [f"![{md(alt)}](data:image/png;base64,{b64})", ""]
     for sub in s.subsections:
         out += _md_section(sub, lang, level + 1)
     return out
 
 
 def _to_markdown(doc: _Doc) -> str:
-    lines = [f"# {doc.title}", "", f"*{doc.subtitle}*", ""]
+    from ._markup import md
+
+    lines = [f"# {md(doc.title)}", "", f"*{md(doc.subtitle)}*", ""]
     for s in doc.sections:
         lines += _md_section(s, doc.lang, 2)
-    lines += ["---", "", doc.footer, ""]
+    lines += ["---", "", md(doc.footer, paragraph=True), ""]
     return "\n".join(lines)
 
 

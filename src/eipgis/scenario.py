@@ -456,21 +456,23 @@ class ScenarioRun:
     def changes_markdown(self, *, lang: str = "en") -> str:
         """The change log as a Markdown table, with totals by change of land use."""
         w = _CW[lang]
-        lines = [f"# {w['changes']}: {self.scenario.name}", ""]
+        from ._markup import md
+
+        lines = [f"# {md(w['changes'])}: {md(self.scenario.name)}", ""]
         if self.scenario.description:
             desc = (
                 self.scenario.description_vi
                 if lang == "vi" and self.scenario.description_vi
                 else self.scenario.description
             )
-            lines += [desc.strip(), ""]
+            lines += [md(desc.strip(), paragraph=True), ""]
         frame = self.changes
         land = frame[frame["layer"] == "landuse"]
         if len(land):
             totals = land.groupby(["from", "to"], sort=False)["area_m2"].sum()
             lines += [f"| {w['from']} | {w['to']} | ha |", "|---|---|---:|"]
             lines += [
-                f"| {_label(f, lang)} | {_label(t, lang)} | {a / 1e4:,.4f} |"
+                f"| {md(_label(f, lang))} | {md(_label(t, lang))} | {a / 1e4:,.4f} |"
                 for (f, t), a in totals.items()
             ]
             lines.append("")
@@ -498,7 +500,7 @@ class ScenarioRun:
                 area,
                 row.note,
             ]
-            lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
+            lines.append("| " + " | ".join(md(c) for c in cells) + " |")
         return "\n".join(lines) + "\n"
 
 
@@ -807,18 +809,20 @@ def comparison_to_table(frame: pd.DataFrame, *, lang: str = "en") -> str:
 
 def comparison_to_markdown(frame: pd.DataFrame, *, lang: str = "en") -> str:
     """The comparison as a Markdown table (scenarios as columns)."""
+    from ._markup import md
+
     head, rows = _comparison_rows(frame, lang)
     w = _RW[lang]
     lines = [
-        f"# {w['title']}: {frame.attrs.get('park')}",
+        f"# {md(w['title'])}: {md(frame.attrs.get('park'))}",
         "",
-        f"- {w['set']}: {frame.attrs.get('criteria_set')}",
+        f"- {md(w['set'])}: {md(frame.attrs.get('criteria_set'))}",
         "",
     ]
-    lines.append("| " + " | ".join(head) + " |")
+    lines.append("| " + " | ".join(md(h) for h in head) + " |")
     lines.append("|---|" + "---:|" * (len(head) - 1))
     for r in rows:
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in r) + " |")
+        lines.append("| " + " | ".join(md(c) for c in r) + " |")
     return "\n".join(lines) + "\n"
 
 

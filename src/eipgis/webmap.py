@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import html as _html
 import math
 import os
 from collections.abc import Mapping
@@ -21,6 +20,7 @@ from ._mapdata import (
     read_links,
     simplified,
 )
+from ._markup import escape, html_element
 from ._words import (
     HAZARD_COLOURS,
     KINDS,
@@ -128,8 +128,24 @@ def _elements() -> tuple[Any, Any, Any]:
     global _GeoLayer, _Script, _LayerSwitch
     if _GeoLayer is None:
         from branca.element import MacroElement
+        from folium.elements import ElementAddToElement
         from folium.map import Layer, LayerControl
         from folium.template import Template
+
+        def render_once(element: Any, kwargs: dict[str, Any]) -> None:
+            """``MacroElement.render`` with the macro output kept as text.
+
+            branca wraps each macro's output in ``Element(output)``, a new jinja2 template, so a
+            name like ``{{ 7*7 }}`` in the data would be evaluated on the way into the page.
+            """
+            figure = element.get_root()
+            for part, target in (("header", figure.header), ("html", figure.html),
+                                 ("script", figure.script)):
+                macro = element._template.module.__dict__.get(part)
+                if macro is not None:
+                    target.add_child(html_element(macro(element, kwargs)), name=element.get_name())
+            for child in element._children.values():
+                child.render(**kwargs)
 
         class GeoLayer(Layer):
             """A GeoJSON layer drawn by the eipgis runtime script (styles, tooltips, popups)."""
@@ -147,6 +163,13 @@ def _elements() -> tuple[Any, Any, Any]:
                 self.data = data
                 self.spec = _webassets.json_for_script(spec)
 
+            def render(self, **kwargs: Any) -> None:
+                if self.show:
+                    self.add_child(ElementAddToElement(element_name=self.get_name(),
+                                                      element_parent_name=self._parent.get_name()),
+                                   name=self.get_name() + "_add")
+                render_once(self, kwargs)
+
         class Script(MacroElement):
             """A piece of script run after the map exists (``{map}`` is the map's variable)."""
 
@@ -161,10 +184,10 @@ def _elements() -> tuple[Any, Any, Any]:
 
             def render(self, **kwargs: Any) -> None:
                 self.code = self.code.replace("{map}", self._parent.get_name())
-                super().render(**kwargs)
+                render_once(self, kwargs)
 
         class LayerSwitch(LayerControl):
-            """folium's layer control, with layer names kept readable (UTF-8) in the page."""
+            """folium's layer control: names kept readable (UTF-8), HTML-escaped (Leaflet sets innerHTML)."""
 
             _template = Template(
                 "{% macro script(this, kwargs) %}\n"
@@ -182,11 +205,11 @@ def _elements() -> tuple[Any, Any, Any]:
                         target[item.layer_name] = item.get_name()
 
                 def js(layers: Mapping[str, str]) -> str:
-                    pairs = (f"{_webassets.json_for_script(k)}: {v}" for k, v in layers.items())
+                    pairs = (f"{_webassets.json_for_script(escape(k))}: {v}" for k, v in layers.items())
                     return "{" + ", ".join(pairs) + "}"
 
                 self.base_js, self.overlay_js = js(self.base_layers), js(self.overlays)
-                MacroElement.render(self, **kwargs)
+                render_once(self, kwargs)
 
         _GeoLayer, _Script, _LayerSwitch = GeoLayer, Script, LayerSwitch
     return _GeoLayer, _Script, _LayerSwitch
@@ -463,75 +486,56 @@ def _links_layer(m: Any, links: gpd.GeoDataFrame, park: Park, lang: str,
 # --- title panel and legend ----------------------------------------------------------------
 
 
-def _status(report: ComplianceReport, lang: str) -> str:
+def _status(report: ComplianceReport, lang: str) -> dict[str, Any]:
     w = WORDS[lang]
     n, total = len(report.failing), len(report.results)
-    if n:
-        return f'<span class="eipgis-fail">{w["fails"].format(n=n, total=total)}</span>'
-    return f'<span class="eipgis-pass">{w["passes"].format(total=total)}</span>'
+    text = w["fails"].format(n=n, total=total) if n else w["passes"].format(total=total)
+    return {"failing": bool(n), "text": text}
 
 
-def _title_html(park: Park, report: ComplianceReport, after: ComplianceReport | None,
-                scenario_name: str | None, lang: str, date: str, title: str | None) -> str:
+def _panel_html(park: Park, report: ComplianceReport, after: ComplianceReport | None,
+                scenario_name: str | None, lang: str, date: str, title: str | None,
+                legend: Mapping[str, Any]) -> str:
+    """The title box and legend, from ``templates/map_panel.html.j2`` (every value escaped)."""
     from . import __version__
+    from ._markup import render
 
     w = WORDS[lang]
-    e = _html.escape
-    head = e(title or park.name)
-    lines = [f"<h1>{head}</h1>"]
-    if scenario_name:
-        lines.append(f"<div><b>{w['scenario']}:</b> {e(scenario_name)}</div>")
-    lines.append(f"<div><b>{w['criteria_set']}:</b> {e(report.criteria_set)} — "
-                 f"{e(report.criteria_title[lang])}</div>")
-    if after is not None:
-        lines.append(f"<div><b>{w['before']}:</b> {_status(report, lang)} · "
-                     f"<b>{w['after']}:</b> {_status(after, lang)}</div>")
-    else:
-        lines.append(f"<div><b>{w['result']}:</b> {_status(report, lang)}</div>")
-    lines.append(f"<div>{w['park_area']}: {number(park.area_ha, 1)} ha · "
-                 f"{number(len(park.landuse))} {w['parcels']} · {e(park.crs_label)}</div>")
-    lines.append(f"<div>{w['date']}: {e(date)} · eipgis {e(__version__)}</div>")
-    return '<div class="eipgis-panel eipgis-title" id="eipgis-title">' + "".join(lines) + "</div>"
+    box = {
+        "head": title or park.name, "scenario": scenario_name, "criteria_set": report.criteria_set,
+        "criteria_title": report.criteria_title[lang], "before": _status(report, lang),
+        "after": _status(after, lang) if after is not None else None,
+        "area": number(park.area_ha, 1), "parcels": number(len(park.landuse)),
+        "crs": park.crs_label, "date": date, "version": __version__,
+    }
+    groups = _legend_groups(lang, legend["classes"], legend["fails"], legend["hazards"],
+                            legend["materials"], legend["others"])
+    return render("map_panel.html.j2", w=w, title=box, legend=groups, tiles=bool(legend["tiles"]))
 
 
-def _legend_html(lang: str, classes: list[str], fails: list[tuple[str, str, str]],
-                 hazards: list[str], materials: Mapping[str, str], others: list[tuple[str, str, str]],
-                 tiles: bool) -> str:
+def _legend_groups(lang: str, classes: list[str], fails: list[tuple[str, str, str]],
+                   hazards: list[str], materials: Mapping[str, str],
+                   others: list[tuple[str, str, str]]) -> list[dict[str, Any]]:
     w = WORDS[lang]
-    e = _html.escape
-
-    def row(kind: str, colour: str, text: str) -> str:
-        if kind == "fill":
-            mark = f'<span class="sw" style="background:{colour}"></span>'
-        elif kind == "point":
-            mark = f'<span class="pt" style="background:{colour}"></span>'
-        else:
-            mark = f'<span class="ln" style="border-top:3px dashed {colour}"></span>' if kind == "line" \
-                else f'<span class="ln" style="border-top:4px solid {colour}"></span>'
-        return f'<div class="row">{mark}<span>{e(text)}</span></div>'
-
-    parts = [f"<h4>{w['legend_landuse']}</h4>"]
-    parts += [row("fill", COLOURS[c], LABELS[c][lang]) for c in classes]
+    groups = [{"heading": w["legend_landuse"],
+               "rows": [("fill", COLOURS[c], LABELS[c][lang]) for c in classes]}]
     if fails:
         seen: set[str] = set()
-        parts.append(f"<h4>{w['legend_fail']}</h4>")
+        rows = []
         for kind, colour, text in fails:
             if text not in seen:
                 seen.add(text)
-                parts.append(row(kind, colour, text))
+                rows.append((kind, colour, text))
+        groups.append({"heading": w["legend_fail"], "rows": rows})
     if hazards:
-        parts.append(f"<h4>{w['legend_facilities']}</h4>")
-        parts += [row("point", HAZARD_COLOURS[h], f"{w['hazard']} {h}") for h in hazards]
+        groups.append({"heading": w["legend_facilities"],
+                       "rows": [("point", HAZARD_COLOURS[h], f"{w['hazard']} {h}") for h in hazards]})
     if materials:
-        parts.append(f"<h4>{w['legend_links']}</h4>")
-        parts += [row("solid", c, mat) for mat, c in materials.items()]
+        groups.append({"heading": w["legend_links"],
+                       "rows": [("solid", c, mat) for mat, c in materials.items()]})
     if others:
-        parts.append(f"<h4>{w['legend_other']}</h4>")
-        parts += [row(*o) for o in others]
-    if tiles:
-        parts.append(f'<div style="margin-top:5px;color:#555;max-width:230px">{e(w["offline_note"])}</div>')
-    return ('<details open class="eipgis-panel eipgis-legend" id="eipgis-legend">'
-            f"<summary>{w['legend']}</summary>" + "".join(parts) + "</details>")
+        groups.append({"heading": w["legend_other"], "rows": list(others)})
+    return groups
 
 
 # --- basemap -------------------------------------------------------------------------------
@@ -713,7 +717,7 @@ def park_map(
     m = folium.Map(location=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2],
                    zoom_start=14, tiles=None, prefer_canvas=n_features >= _CANVAS_FROM,
                    control_scale=False, max_zoom=20, zoom_snap=0.25, zoom_delta=0.5)
-    m.get_root().title = f"{title or park.name} — eipgis"
+    m.get_root().title = escape(f"{title or park.name} — eipgis")  # branca does not escape
     _webassets.inline_assets(m)
     _, script, layer_switch = _elements()
     panes = _webassets.json_for_script(_PANES)
@@ -781,12 +785,12 @@ def park_map(
     hazards = _facility_layer(m, shown, judged, lang) if not shown.facilities.empty else []
 
     figure = m.get_root()
-    from branca.element import Element
 
-    panel = _title_html(park, report, after_report, scenario_name, lang,
-                        date or _dt.date.today().isoformat(), title)
-    legend = _legend_html(lang, classes, legend_fail, hazards, materials, others, bool(tiles))
-    figure.html.add_child(Element(f'<div class="eipgis-side">{panel}{legend}</div>'))
+    legend = {"classes": classes, "fails": legend_fail, "hazards": hazards, "materials": materials,
+              "others": others, "tiles": bool(tiles)}
+    panel = _panel_html(park, report, after_report, scenario_name, lang,
+                        date or _dt.date.today().isoformat(), title, legend)
+    figure.html.add_child(html_element(panel))
     script("L.control.scale({imperial: false, maxWidth: 200, position: 'bottomleft'})"
            ".addTo({map});").add_to(m)
     layer_switch(position="topright", collapsed=False).add_to(m)
