@@ -748,7 +748,7 @@ class _Evaluator:
             else:
                 out = np.mod(a, b)
         known = np.asarray(left.known, dtype=bool) & np.asarray(right.known, dtype=bool)
-        known = known & ~np.isnan(out)
+        known = known & np.isfinite(out)  # division by zero gives a missing value
         return _Value("number", out, known, f"{left.label} {node.op} {right.label}")
 
     def _numeric(self, node: _Node, value: _Value, sign: str) -> None:
