@@ -195,8 +195,13 @@ RUNTIME = [
     ("tenant + 1 > 2", "+ works on numbers only, and column 'tenant' holds text"),
     ("tenant", "column 'tenant' holds text, not true/false for each feature"),
     ("main > true", "cannot be ordered"),
-    ("tenat == 'x'", "no column 'tenat' in the layer. Fix: use one of its columns: parcel_id, "
-     "landuse, tenant, floors, area_ha, main, tên khu"),
+    (
+        "tenat == 'x'",
+        (
+            "no column 'tenat' in the layer. Fix: use one of its columns: parcel_id, landuse, "
+            "tenant, floors, area_ha, main, tên khu"
+        ),
+    ),
 ]
 
 
