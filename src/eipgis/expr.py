@@ -429,8 +429,8 @@ class _Reader:
         if isinstance(node, ast.Constant):
             raw = node.value
             if isinstance(raw, str):
-                name = self.backticks.get(self.offset(node))
-                return _Column(at, name) if name is not None else _Literal(at, raw)
+                quoted = self.backticks.get(self.offset(node))
+                return _Column(at, quoted) if quoted is not None else _Literal(at, raw)
             if isinstance(raw, bool) or raw is None:
                 return _Literal(at, raw)
             if isinstance(raw, int | float):
