@@ -441,6 +441,30 @@ def test_qgis_process_scenario(tmp_path):
     assert "P3" in (tmp_path / "sc.md").read_text(encoding="utf-8")
 
 
+def test_qgis_process_hostile_scenario(tmp_path):
+    """A where is read by eipgis.expr in Processing too: a working one selects, a payload runs nothing."""
+    write_park(tmp_path / "sq.gpkg", square_park_layers())
+    head = "schema_version: 1\nname: where\npark: sq.gpkg\noperations:\n  - op: rezone\n    to: CX\n"
+    good = tmp_path / "good.yaml"
+    good.write_text(head + "    where: \"tenant == 'Công ty C'\"\n", encoding="utf-8")
+    done = qgis_process(["--json", "run", "eipgis:scenario", "--", f"SCENARIO={good}",
+                         f"OUTPUT={tmp_path / 'good.gpkg'}"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    out = gpd.read_file(tmp_path / "good.gpkg").set_index("parcel_id")
+    assert out.loc["P3", "landuse"] == "CX" and out.loc["P2", "landuse"] == "CN"
+    marker = tmp_path / "pwned"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(head + f"    where: \"@pd.io.common.os.system('touch {marker}') == 0\"\n",
+                   encoding="utf-8")
+    before = bad.read_bytes()
+    done = qgis_process(["run", "eipgis:scenario", "--", f"SCENARIO={bad}",
+                         f"OUTPUT={tmp_path / 'bad.gpkg'}"], tmp_path)
+    assert done.returncode != 0
+    assert "operations[0].where" in done.stderr and "is not allowed at column 1" in done.stderr
+    assert not marker.exists() and not (tmp_path / "bad.gpkg").exists()
+    assert bad.read_bytes() == before
+
+
 def test_qgis_process_bad_input(tmp_path):
     layers = square_park_layers()
     layers["landuse"].loc[1, "parcel_id"] = "G1"

@@ -41,6 +41,7 @@ CHECK_NAMES = (
     "test_qgis_process_landcover",
     "test_qgis_process_sample_lonlat_raster",
     "test_qgis_process_scenario",
+    "test_qgis_process_hostile_scenario",
     "test_qgis_process_bad_input",
     "test_raster_evidence_in_qgis_python",
     "test_versions_are_debians",

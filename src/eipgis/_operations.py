@@ -62,34 +62,18 @@ class State:
         return frame
 
     def _select(self, frame: gpd.GeoDataFrame, expr: str, key: str, layer: str) -> Any:
+        """Rows selected by a ``where`` text, in the where language of :mod:`eipgis.expr`."""
         import numpy as np
         import pandas as pd
 
+        from .expr import ExprError, parse_where
+
         table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
         try:
-            mask = table.eval(expr, engine="python")
-        except Exception as exc:  # noqa: BLE001 (whatever the planner's expression raises)
-            columns = ", ".join(str(c) for c in table.columns)
-            self.fail(
-                key,
-                f"{expr!r} cannot be evaluated on layer '{layer}' ({type(exc).__name__}: "
-                f"{str(exc).splitlines()[0][:150] if str(exc) else 'no detail'})",
-                "write a pandas expression such as \"tenant == 'VTM'\" using the columns "
-                + columns,
-            )
-        if isinstance(mask, pd.DataFrame):
-            self.fail(
-                key,
-                f"{expr!r} assigns a value instead of comparing",
-                "use == (two equals signs) to compare, e.g. \"tenant == 'VTM'\"",
-            )
-        if not isinstance(mask, pd.Series) or mask.dtype != bool:
-            self.fail(
-                key,
-                f"{expr!r} does not give true/false for each feature",
-                "write a comparison such as \"landuse == 'DPT'\"",
-            )
-        selected = np.flatnonzero(mask.to_numpy())
+            mask = parse_where(expr).mask(table)
+        except ExprError as exc:
+            self.fail(key, f"{exc.problem} (layer '{layer}')", exc.fix)
+        selected = np.flatnonzero(mask)
         if len(selected) == 0:
             self.fail(
                 key,

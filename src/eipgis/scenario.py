@@ -147,6 +147,15 @@ def _parse_geometry(value: str | dict[str, Any]) -> Any:
     return geom
 
 
+def _check_where(value: str | None) -> str | None:
+    """A ``where`` text must be in the where language (:mod:`eipgis.expr`): checked at load time."""
+    if value is not None:
+        from .expr import parse_where
+
+        parse_where(value)  # its ExprError is a ValueError: pydantic reports it under the key
+    return value
+
+
 class _Op(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     note: str | None = None
@@ -163,6 +172,7 @@ class Rezone(_Op):
     to: str
 
     _to = field_validator("to")(classmethod(lambda cls, v: _check_to(v)))
+    _where = field_validator("where")(classmethod(lambda cls, v: _check_where(v)))
 
     @field_validator("within")
     @classmethod
@@ -243,6 +253,8 @@ class SetValues(_Op):
     layer: str = Field(min_length=1)
     where: str = Field(min_length=1)
     values: dict[str, Any] = Field(min_length=1)
+
+    _where = field_validator("where")(classmethod(lambda cls, v: _check_where(v)))
 
     @field_validator("values")
     @classmethod
