@@ -396,7 +396,8 @@ def diagnose_position(
             hint = "; x and y look swapped"
     return Position(
         "far",
-        f"says {label} but its coordinates {at} lie at lon {lon:.3f}, lat {lat:.3f}, about "
-        f"{km:,.0f} km from the area of use of {label} ({use}), so the CRS is probably wrong{hint}",
+        f"says {label} but its coordinates {at} lie at lon {lon:.3f}, lat {lat:.3f}, far from "
+        f"the area of use of {label} ({km:,.0f} km away; {use}), so the CRS is probably "
+        f"wrong{hint}",
         "set the CRS the coordinates were drawn in (QGIS: Layer → Set CRS) and export again",
     )
