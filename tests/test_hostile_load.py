@@ -388,3 +388,28 @@ def test_park_layer_without_geometry(layer, tmp_path, capsys):
     pyogrio.write_dataframe(table, gpkg, layer=layer)
     refused(tmp_path, capsys, ["check", gpkg],
             f"layer '{layer}': is a table without geometry (attribute-only)")
+
+
+def test_nan_coordinates_are_named_before_any_repair(tmp_path, capsys):
+    from conftest import p
+
+    def change(layers):
+        geoms = list(layers["landuse"].geometry)
+        geoms[2] = Polygon([p(10, 100), p(510, 100), (float("nan"), float("nan")), p(10, 600)])
+        layers["landuse"] = layers["landuse"].set_geometry(gpd.GeoSeries(geoms, crs=layers["landuse"].crs))
+    gpkg = park_file(tmp_path, change)
+    for extra in ([], ["--repair"]):
+        refused(tmp_path, capsys, ["check", gpkg, *extra],
+                "layer 'landuse': coordinates that are not numbers (NaN or infinite) in P1")
+
+
+def test_extra_layer_in_an_unusable_crs_is_left_out(tmp_path, capsys):
+    def change(layers):
+        layers["roads"] = layers["boundary"].set_crs("IAU_2015:49900", allow_override=True)
+    gpkg = park_file(tmp_path, change)
+    code, err = run(["check", gpkg], capsys)
+    assert code == 0, err
+    from eipgis import load_park
+    park = load_park(gpkg)
+    assert "roads" not in park.extras
+    assert any(n.startswith("roads: not carried") and "not a CRS of the Earth" in n for n in park.notes)

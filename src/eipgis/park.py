@@ -259,6 +259,16 @@ def load_park(
                 f"features without geometry: {ids_text(_feature_ids(frame, layer, null))}",
                 "delete them or draw their geometry",
             )
+        coords, owner = shapely.get_coordinates(np.asarray(geom.values), return_index=True)
+        broken = np.zeros(len(frame), dtype=bool)
+        broken[owner[~np.isfinite(coords).all(axis=1)]] = True
+        if broken.any():
+            problems.add(
+                where,
+                "coordinates that are not numbers (NaN or infinite) in "
+                + ids_text(_feature_ids(frame, layer, broken)),
+                "delete or redraw those features in QGIS",
+            )
         types = geom.geom_type
         wrong = ~null & ~types.isin(spec.geometry)
         if wrong.any():
@@ -326,6 +336,11 @@ def load_park(
         if not _has_geometry(extra):
             # Attribute tables (e.g. 'enterprises') are read by the commands that use them.
             notes.append(f"{name}: a table without geometry, not carried among the park's layers")
+            continue
+        reason = _crs.unusable_reason(extra.crs) if extra.crs is not None else None
+        if reason:
+            notes.append(f"{name}: not carried among the park's layers: its CRS "
+                         f"{_crs.crs_label(extra.crs)} {reason}")
             continue
         extras[name] = extra.to_crs(target) if extra.crs is not None else extra
 
