@@ -603,16 +603,20 @@ def _normalise_buildings(buildings: gpd.GeoDataFrame, problems: Problems) -> gpd
         given = buildings["floors"].notna().to_numpy()
         values = floors.to_numpy(dtype=float)
         with np.errstate(invalid="ignore"):
-            ok = np.isfinite(values) & (values >= 0) & (values <= MAX_FLOORS) & (values == np.round(values))
-        bad = given & ~ok
-        if bad.any():
-            problems.add(
-                "layer 'buildings'",
-                f"floors is not a whole number from 0 to {MAX_FLOORS} in "
-                + _with_values(buildings, "buildings", bad, buildings["floors"]),
-                f"write the number of floors above ground as a whole number (0–{MAX_FLOORS})",
-            )
-            values = np.where(bad, 1.0, values)
+            in_range = (values >= 0) & (values <= MAX_FLOORS)  # false for NaN and ±inf
+            whole = ~np.isfinite(values) | (values == np.round(values))
+        not_number = given & (np.isnan(values) | ~whole)
+        out_of_range = given & ~not_number & ~in_range
+        fix = f"write the number of floors above ground as a whole number from 0 to {MAX_FLOORS}"
+        for bad, problem in ((not_number, "floors is not a whole number in "),
+                             (out_of_range, f"floors outside 0–{MAX_FLOORS} in ")):
+            if bad.any():
+                problems.add(
+                    "layer 'buildings'",
+                    problem + _with_values(buildings, "buildings", bad, buildings["floors"]),
+                    fix,
+                )
+        values = np.where(not_number | out_of_range, 1.0, values)
         buildings["floors"] = np.where(np.isnan(values), 1.0, values).astype(int)
     else:
         buildings["floors"] = 1
