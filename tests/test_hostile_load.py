@@ -394,6 +394,7 @@ def test_park_layer_without_geometry(layer, tmp_path, capsys):
             f"layer '{layer}': is a table without geometry (attribute-only)")
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
 def test_nan_coordinates_are_named_before_any_repair(tmp_path, capsys):
     from conftest import p
 
