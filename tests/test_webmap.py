@@ -293,9 +293,15 @@ def test_empty_landuse(park):
 def test_park_far_from_its_crs(tmp_path):
     layers_ = square_park_layers()
     moved = {k: v.set_geometry(v.geometry.translate(yoff=4_000_000)) for k, v in layers_.items()}
-    park = eipgis.load_park(write_park(tmp_path / "far.gpkg", moved))
+    far = write_park(tmp_path / "far.gpkg", moved)
     with pytest.raises(CRSError, match="far from the area of use of EPSG:3405.*Set CRS"):
-        park_map(park)
+        eipgis.load_park(far)  # refused on loading since issue 9
+    park = eipgis.load_park(write_park(tmp_path / "near.gpkg", square_park_layers()))
+    far_park = park.replace(
+        boundary=park.boundary.set_geometry(park.boundary.geometry.translate(yoff=4_000_000))
+    )
+    with pytest.raises(CRSError, match="far from the area of use of EPSG:3405.*Set CRS"):
+        park_map(far_park)
 
 
 def test_links_without_expected_columns(park, links, tmp_path):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import math
 import os
 from typing import TYPE_CHECKING, Any
 
+from .crs import AREA_OF_USE_MARGIN_DEG as _AREA_OF_USE_MARGIN_DEG
 from .errors import CRSError, InputError, LayerError
 
 if TYPE_CHECKING:
@@ -28,16 +28,19 @@ __all__ = [
 #: Columns a symbiosis ``links`` layer must have (``network`` and CO₂ columns are shown when present).
 LINK_COLUMNS: tuple[str, ...] = ("supplier", "receiver", "material", "quantity", "unit", "distance_m")
 
-#: How far (degrees) a park may lie outside its CRS's area of use before it is called misplaced.
-AREA_OF_USE_MARGIN_DEG = 2.0
+#: How far (degrees) a park may lie outside its CRS's area of use (the rule lives in crs.py).
+AREA_OF_USE_MARGIN_DEG = _AREA_OF_USE_MARGIN_DEG
 
 
 # --- input checks --------------------------------------------------------------------------
 
 
 def check_park(park: Park) -> None:
-    """Empty layers and a park far from where its CRS is meant to be used are errors."""
-    import pyproj
+    """Empty layers and a park far from where its CRS is meant to be used are errors.
+
+    The area-of-use rule is :func:`eipgis.crs.diagnose_position` (the one place for it).
+    """
+    from .crs import diagnose_position
 
     where = f"park '{park.name}' ({park.source})"
     for layer in ("boundary", "landuse"):
@@ -47,24 +50,9 @@ def check_park(park: Park) -> None:
                 f"{where}, layer '{layer}': no features to map. "
                 f"Fix: draw the {layer} features (or pick the right file)."
             )
-    bounds = park.boundary.total_bounds
-    to_ll = pyproj.Transformer.from_crs(park.crs, 4326, always_xy=True)
-    lon, lat = to_ll.transform((bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2)
-    area = park.crs.area_of_use
-    finite = math.isfinite(lon) and math.isfinite(lat)
-    margin = AREA_OF_USE_MARGIN_DEG
-    outside = area is not None and finite and not (
-        area.west - margin <= lon <= area.east + margin
-        and area.south - margin <= lat <= area.north + margin
-    )
-    if not finite or abs(lat) > 85 or outside:
-        place = f"lon {lon:.3f}, lat {lat:.3f}" if finite else "no valid position"
-        use = f" ({area.name}: lon {area.west:g}…{area.east:g}, lat {area.south:g}…{area.north:g})" if area else ""
-        raise CRSError(
-            f"{where}: the park lies at {place}, far from the area of use of "
-            f"{park.crs_label}{use}. The layers' CRS is probably wrong (or x and y are swapped). "
-            "Fix: set the CRS the coordinates were drawn in (QGIS: Layer → Set CRS) and export again."
-        )
+    wrong = diagnose_position(park.crs, park.boundary.total_bounds)
+    if wrong is not None:
+        raise CRSError(f"{where}, layer 'boundary': {wrong.problem}. Fix: {wrong.fix}.")
 
 
 def read_links(links: Any, *, crs: Any = None) -> gpd.GeoDataFrame:

@@ -24,19 +24,19 @@ if TYPE_CHECKING:
     from .park import Park
 
 __all__ = [
-    "Criterion",
-    "CriteriaSet",
-    "Result",
-    "ComplianceReport",
-    "builtin_sets",
-    "load_criteria",
-    "check",
     "HEADINGS",
-    "verdict",
-    "format_number",
-    "format_value",
-    "format_threshold",
+    "ComplianceReport",
+    "CriteriaSet",
+    "Criterion",
+    "Result",
+    "builtin_sets",
+    "check",
     "format_gap",
+    "format_number",
+    "format_threshold",
+    "format_value",
+    "load_criteria",
+    "verdict",
 ]
 
 Op = Literal[">=", "<=", ">", "<", "=="]
@@ -72,10 +72,34 @@ def _register_optional_indicators() -> None:
 _OPTIONAL_INDICATOR_MODULES = ("eipgis.raster",)
 
 
-class Criterion(BaseModel):
-    """One criterion: an indicator, how it is compared, and where the rule comes from."""
+#: Largest magnitude a criterion's number may have (a threshold, a width in metres, a floor count).
+_MAX_PARAM = 1e12
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+
+def _bad_numbers(value: Any, key: str) -> list[str]:
+    """Keys under ``value`` whose numbers are infinite, NaN or absurdly large."""
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, int | float):
+        finite = math.isfinite(value) if isinstance(value, float) else True
+        if not finite or abs(value) > _MAX_PARAM:
+            return [key]
+        return []
+    if isinstance(value, Mapping):
+        return [k for name, item in value.items() for k in _bad_numbers(item, f"{key}.{name}")]
+    if isinstance(value, list | tuple):
+        return [k for i, item in enumerate(value) for k in _bad_numbers(item, f"{key}[{i}]")]
+    return []
+
+
+class Criterion(BaseModel):
+    """One criterion: an indicator, how it is compared, and where the rule comes from.
+
+    ``threshold`` and every number in ``params`` are finite (no ``.inf`` / ``.nan``) and at
+    most 10¹² in magnitude.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     id: str = Field(pattern=r"^[A-Z0-9][A-Z0-9-]*$")
     title: Text
     indicator: str
@@ -94,6 +118,24 @@ class Criterion(BaseModel):
             _register_optional_indicators()
         if value not in INDICATORS:
             raise ValueError(f"unknown indicator {value!r}; known: {', '.join(sorted(INDICATORS))}")
+        return value
+
+    @field_validator("params")
+    @classmethod
+    def _finite_params(cls, value: dict[str, Any]) -> dict[str, Any]:
+        bad = _bad_numbers(value, "params")
+        if bad:
+            raise ValueError(
+                f"{', '.join(bad)}: not a finite number of sensible size (no .inf, .nan or "
+                f"numbers beyond {_MAX_PARAM:.0e})"
+            )
+        return value
+
+    @field_validator("threshold")
+    @classmethod
+    def _sensible_threshold(cls, value: float | dict[str, float]) -> float | dict[str, float]:
+        if _bad_numbers(value, "threshold"):
+            raise ValueError(f"not a number of sensible size (beyond {_MAX_PARAM:.0e})")
         return value
 
     @model_validator(mode="after")
@@ -137,7 +179,15 @@ def builtin_sets() -> list[str]:
 
 
 def _read_set(text: str, where: str, seen: tuple[str, ...]) -> CriteriaSet:
-    data = read_yaml(text, where=where, error=CriteriaError)
+    try:
+        data = read_yaml(text, where=where, error=CriteriaError)
+    except ValueError as exc:  # e.g. a 5,000-digit integer (Python refuses to convert it)
+        if isinstance(exc, CriteriaError):
+            raise
+        raise CriteriaError(
+            f"{where}: a number in the file cannot be read ({str(exc)[:80]}). "
+            "Fix: write thresholds and params as ordinary numbers such as 0.10 or 500."
+        ) from None
     if not isinstance(data, dict):
         raise CriteriaError(f"{where}: expected a mapping with schema_version, id, title, criteria.")
     try:
@@ -285,7 +335,7 @@ def _judge(crit: Criterion, measure: Measure) -> Result:
         cols = [c for c in frame.columns if c != "value"]
         rows = frame.loc[failing, cols].assign(value=values[failing], limit=lim[failing])
         details = {
-            "checked": int(len(frame)),
+            "checked": len(frame),
             "failing": int(failing.sum()),
             "overall": _json_number(measure.value),
             "by_feature": {

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import unicodedata
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .errors import CRSError
@@ -10,7 +12,25 @@ from .errors import CRSError
 if TYPE_CHECKING:
     import pyproj
 
-__all__ = ["PROVINCES", "vn2000_tm", "metric_crs", "to_crs", "crs_label"]
+__all__ = [
+    "AREA_OF_USE_MARGIN_DEG",
+    "PROVINCES",
+    "Position",
+    "crs_label",
+    "diagnose_position",
+    "metric_crs",
+    "to_crs",
+    "unusable_reason",
+    "vn2000_tm",
+]
+
+#: How far (degrees) coordinates may lie outside their CRS's area of use before they are called misplaced.
+AREA_OF_USE_MARGIN_DEG = 2.0
+
+# The Earth's ellipsoids and spheres all have a semi-major axis of 6,371–6,379 km; Mars has 3,396 km.
+_EARTH_SEMI_MAJOR_M = (6.30e6, 6.45e6)
+
+_SET_CRS_FIX = "set the layer's CRS in QGIS (Layer → Set CRS), e.g. EPSG:9208 for Lào Cai"
 
 # VN-2000 3-degree TM grids of the 63 pre-2025 provinces (Circular 973/2001/TT-TCĐC).
 # slug: (name, central meridian in decimal degrees, EPSG code of the registered TM-3 CRS).
@@ -91,8 +111,7 @@ def _slug(name: str) -> str:
     text = unicodedata.normalize("NFD", name.replace("Đ", "D").replace("đ", "d"))
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn").lower().strip()
     for prefix in ("tinh ", "thanh pho ", "tp. ", "tp "):
-        if text.startswith(prefix):
-            text = text[len(prefix) :]
+        text = text.removeprefix(prefix)
     return "-".join("".join(ch if ch.isalnum() else " " for ch in text).split())
 
 
@@ -172,15 +191,22 @@ def to_crs(user_crs: Any) -> pyproj.CRS:
 
     text = str(user_crs).strip()
     try:
-        crs = pyproj.CRS.from_user_input(int(text) if text.isdigit() else text)
-    except pyproj.exceptions.CRSError:
+        # Long digit strings are not EPSG codes (and int() refuses 5,000 digits).
+        crs = pyproj.CRS.from_user_input(int(text) if text.isdigit() and len(text) < 10 else text)
+    except (pyproj.exceptions.CRSError, ValueError, TypeError):
         try:
             crs = vn2000_tm(text)
         except CRSError:
             raise CRSError(
-                f"'{user_crs}' is neither a CRS nor a province name. "
+                f"'{_short(user_crs)}' is neither a CRS nor a province name. "
                 "Fix: pass e.g. --crs EPSG:9208 or --crs 'Lào Cai'."
             ) from None
+    reason = unusable_reason(crs)
+    if reason:
+        raise CRSError(
+            f"--crs {crs_label(crs)} {reason}. "
+            "Fix: pass a projected CRS of the Earth in metres, e.g. --crs 'Lào Cai' or --crs EPSG:9208."
+        )
     if not crs.is_projected:
         raise CRSError(
             f"{crs_label(crs)} is not projected: areas and distances need metres. "
@@ -190,7 +216,190 @@ def to_crs(user_crs: Any) -> pyproj.CRS:
     return crs
 
 
+def _short(value: Any, limit: int = 60) -> str:
+    text = str(value)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
+
+def _horizontal(crs: pyproj.CRS) -> pyproj.CRS:
+    """The horizontal part of a CRS (the source of a bound CRS, the first of a compound one)."""
+    if crs.is_bound and crs.source_crs is not None:
+        crs = crs.source_crs
+    if crs.is_compound and crs.sub_crs_list:
+        crs = crs.sub_crs_list[0]
+    return crs
+
+
+def unusable_reason(crs: pyproj.CRS) -> str | None:
+    """Why ``crs`` cannot place features on the Earth for measuring, or None if it can.
+
+    Refused: engineering (local) CRSs, geocentric CRSs, CRSs of other bodies (an IAU Mars
+    CRS), and anything that is neither geographic nor projected.
+    """
+    horizontal = _horizontal(crs)
+    kind = horizontal.type_name
+    if horizontal.is_engineering or kind.startswith("Engineering"):
+        return "is a local engineering CRS: it does not say where on the Earth the coordinates are"
+    if horizontal.is_geocentric:
+        return "is geocentric (X, Y, Z from the Earth's centre), not a map projection"
+    if not (horizontal.is_geographic or horizontal.is_projected):
+        return f"is a {kind}, which cannot place features on a map"
+    ellipsoid = horizontal.ellipsoid
+    if ellipsoid is None:
+        return "has no ellipsoid, so it cannot be placed on the Earth"
+    low, high = _EARTH_SEMI_MAJOR_M
+    if not low <= ellipsoid.semi_major_metre <= high:
+        return (f"is not a CRS of the Earth (its ellipsoid is '{ellipsoid.name}', "
+                f"radius {ellipsoid.semi_major_metre / 1000:,.0f} km)")
+    return None
+
+
 def crs_label(crs: pyproj.CRS) -> str:
     """``EPSG:9208`` when the CRS has an EPSG code, else its name."""
     epsg = crs.to_epsg(min_confidence=90)
     return f"EPSG:{epsg}" if epsg else crs.name
+
+
+@dataclass(frozen=True)
+class Position:
+    """What is wrong with where a layer's coordinates lie in its CRS.
+
+    ``kind`` is ``"metres"`` (metres labelled with a geographic CRS), ``"swapped"`` (latitude and
+    longitude swapped), ``"degrees"`` (degrees labelled with a projected CRS), ``"not-finite"``,
+    or ``"far"`` (outside the CRS's area of use); ``problem`` and ``fix`` are for a planner.
+    """
+
+    kind: str
+    problem: str
+    fix: str
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.0f}" if abs(value) >= 1e5 else f"{value:.6g}"
+
+
+def _in_vietnam(lon: float, lat: float) -> bool:
+    xmin, ymin, xmax, ymax = _VIETNAM_BBOX
+    return xmin <= lon <= xmax and ymin <= lat <= ymax
+
+
+def _km_to_box(lon: float, lat: float, west: float, south: float, east: float, north: float) -> float:
+    """Great-circle distance (km) from a point to the nearest point of a lon/lat box."""
+    if west <= east:
+        near_lon = min(max(lon, west), east)
+    else:  # the box crosses the antimeridian
+        near_lon = lon if (lon >= west or lon <= east) else min((west, east), key=lambda v: abs(v - lon))
+    near_lat = min(max(lat, south), north)
+    phi1, phi2 = math.radians(lat), math.radians(near_lat)
+    dphi, dlam = phi2 - phi1, math.radians(near_lon - lon)
+    h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlam / 2) ** 2
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def _inside(lon: float, lat: float, area: Any, margin: float) -> bool:
+    west, south, east, north = area.west, area.south, area.east, area.north
+    if not south - margin <= lat <= north + margin:
+        return False
+    if west <= east:
+        return west - margin <= lon <= east + margin
+    return lon >= west - margin or lon <= east + margin
+
+
+def _to_lonlat(crs: pyproj.CRS, x: float, y: float) -> tuple[float, float]:
+    import pyproj
+
+    try:
+        to_ll = pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
+        lon, lat = to_ll.transform(x, y, errcheck=False)
+    except pyproj.exceptions.ProjError:
+        return math.nan, math.nan
+    return float(lon), float(lat)
+
+
+def diagnose_position(
+    crs: pyproj.CRS, bounds: Any, *, margin_deg: float = AREA_OF_USE_MARGIN_DEG
+) -> Position | None:
+    """Say what coordinates look like when they do not fit their CRS, else None.
+
+    ``bounds`` is ``(xmin, ymin, xmax, ymax)`` of the layer in ``crs`` (x = easting or
+    longitude). Coordinates impossible for a geographic CRS are recognised as metres (a
+    projected grid such as VN-2000) or as latitude and longitude swapped; degrees labelled
+    with a projected CRS are recognised too; anything else whose centre lies more than
+    ``margin_deg`` outside the CRS's area of use is reported with its position and distance.
+
+    Examples
+    --------
+    >>> import pyproj
+    >>> d = diagnose_position(pyproj.CRS.from_epsg(4326), (419000, 2488000, 420000, 2489000))
+    >>> d.kind
+    'metres'
+    """
+    xmin, ymin, xmax, ymax = (float(v) for v in bounds)
+    label = crs_label(crs)
+    if not all(math.isfinite(v) for v in (xmin, ymin, xmax, ymax)):
+        return Position(
+            "not-finite",
+            "has coordinates that are not finite numbers (NaN or infinite)",
+            "delete or redraw the broken features in QGIS (Vector → Geometry Tools → Check Validity)",
+        )
+    largest = max(abs(xmin), abs(xmax), abs(ymin), abs(ymax))
+    if largest > 1e8:  # no CRS of the Earth has coordinates beyond ±40,000 km
+        return Position(
+            "not-finite",
+            f"has coordinates as large as {largest:.3g}, which are no place on the Earth",
+            "delete or redraw the broken features in QGIS (Vector → Geometry Tools → Check Validity)",
+        )
+    cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
+    at = f"({_fmt(cx)}, {_fmt(cy)})"
+    horizontal = _horizontal(crs)
+    if horizontal.is_geographic:
+        lonlat_ok = max(abs(xmin), abs(xmax)) <= 180 and max(abs(ymin), abs(ymax)) <= 90
+        if not lonlat_ok:
+            if max(abs(ymin), abs(ymax)) <= 180 and max(abs(xmin), abs(xmax)) <= 90:
+                place = " (in Vietnam once swapped)" if _in_vietnam(cy, cx) else ""
+                return Position(
+                    "swapped",
+                    f"says {label} but its coordinates {at} look like latitude and longitude "
+                    f"swapped: x is the latitude and y the longitude{place}",
+                    "swap x and y when exporting (longitude first) or in QGIS (Processing → "
+                    "Swap X and Y coordinates), then export again",
+                )
+            vn = 0 <= xmin and xmax <= 1_000_000 and 900_000 <= ymin and ymax <= 2_700_000
+            grid = "VN-2000 / a projected grid" if vn else "a projected grid"
+            return Position(
+                "metres",
+                f"says {label} but its coordinates {at} look like metres — {grid}",
+                "pass --crs 'Lào Cai' (the province whose VN-2000 grid the plan was drawn in) "
+                "or " + _SET_CRS_FIX,
+            )
+    elif max(abs(xmin), abs(xmax)) <= 180 and max(abs(ymin), abs(ymax)) <= 90:
+        return Position(
+            "degrees",
+            f"says {label} (metres) but its coordinates {at} look like longitude and "
+            "latitude in degrees",
+            "set the layer's CRS to EPSG:4326 in QGIS (Layer → Set CRS) and export again",
+        )
+    lon, lat = _to_lonlat(crs, cx, cy)
+    area = horizontal.area_of_use
+    if not (math.isfinite(lon) and math.isfinite(lat)) or abs(lat) > 89.9:
+        return Position(
+            "far",
+            f"says {label} but its coordinates {at} are no place on the Earth in that CRS",
+            _SET_CRS_FIX,
+        )
+    if area is None or _inside(lon, lat, area, margin_deg):
+        return None
+    km = _km_to_box(lon, lat, area.west, area.south, area.east, area.north)
+    use = f"{area.name.rstrip('.')}: lon {area.west:g}…{area.east:g}, lat {area.south:g}…{area.north:g}"
+    hint = ""
+    if not horizontal.is_geographic:
+        lon_s, lat_s = _to_lonlat(crs, cy, cx)
+        if math.isfinite(lon_s) and math.isfinite(lat_s) and _inside(lon_s, lat_s, area, 0.0):
+            hint = "; x and y look swapped"
+    return Position(
+        "far",
+        f"says {label} but its coordinates {at} lie at lon {lon:.3f}, lat {lat:.3f}, far from "
+        f"the area of use of {label} ({km:,.0f} km away; {use}), so the CRS is probably "
+        f"wrong{hint}",
+        "set the CRS the coordinates were drawn in (QGIS: Layer → Set CRS) and export again",
+    )

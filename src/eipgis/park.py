@@ -14,15 +14,19 @@ from . import crs as _crs
 from . import io as _io
 from . import landuse as _landuse
 from ._validate import Problems, ids_text
+from .errors import CRSError, LayerError
 
 if TYPE_CHECKING:
     import geopandas as gpd
     import pyproj
 
-__all__ = ["Park", "load_park", "LAYERS", "HAZARD_CLASSES", "SLIVER_M2"]
+__all__ = ["HAZARD_CLASSES", "LAYERS", "MAX_FLOORS", "SLIVER_M2", "Park", "load_park"]
 
 #: Overlaps and overhangs smaller than this (m²) are digitising slivers and are tolerated.
 SLIVER_M2 = 1.0
+
+#: The most floors a building may have (the tallest buildings on Earth have about 160).
+MAX_FLOORS = 200
 
 #: Hazard classes (TCVN 4449-1987 Appendix III numbering), as roman numerals.
 HAZARD_CLASSES = ("I", "II", "III", "IV", "V")
@@ -220,6 +224,14 @@ def load_park(
             continue
         frame = _io.read_layer(available[layer], layer)
         where = f"layer '{layer}'"
+        if not _has_geometry(frame):
+            problems.add(
+                where,
+                "is a table without geometry (attribute-only)",
+                f"save '{layer}' as a spatial layer with {spec.fix_geometry.split(' must ')[0]} "
+                "drawn, or rename the table if it is not the park's layer",
+            )
+            continue
         if frame.empty:
             if spec.required:
                 problems.add(where, "is empty", f"draw the {layer} features or pick another file")
@@ -247,6 +259,16 @@ def load_park(
                 f"features without geometry: {ids_text(_feature_ids(frame, layer, null))}",
                 "delete them or draw their geometry",
             )
+        coords, owner = shapely.get_coordinates(np.asarray(geom.values), return_index=True)
+        broken = np.zeros(len(frame), dtype=bool)
+        broken[owner[~np.isfinite(coords).all(axis=1)]] = True
+        if broken.any():
+            problems.add(
+                where,
+                "coordinates that are not numbers (NaN or infinite) in "
+                + ids_text(_feature_ids(frame, layer, broken)),
+                "delete or redraw those features in QGIS",
+            )
         types = geom.geom_type
         wrong = ~null & ~types.isin(spec.geometry)
         if wrong.any():
@@ -258,11 +280,42 @@ def load_park(
             )
         frames[layer] = frame
     problems.raise_if_any()
+    notes: list[str] = []
+    override = _crs.to_crs(crs) if crs is not None else None
 
-    # 2. One metric CRS for everything.
+    # 2. Every layer's CRS is usable and its coordinates lie where that CRS says, before any
+    #    geometry check: metres labelled EPSG:4326 are not "invalid geometry".
+    for layer, frame in list(frames.items()):
+        if frame.empty or frame.crs is None:
+            continue
+        where = f"layer '{layer}'"
+        reason = _crs.unusable_reason(frame.crs)
+        if reason:
+            problems.add(
+                where,
+                f"its CRS {_crs.crs_label(frame.crs)} {reason}",
+                "set the CRS the coordinates were drawn in (QGIS: Layer → Set CRS), e.g. "
+                "EPSG:9208 for Lào Cai, and export again",
+            )
+            continue
+        bounds = frame.total_bounds
+        wrong = _crs.diagnose_position(frame.crs, bounds)
+        if wrong is not None and wrong.kind == "metres" and override is not None \
+                and _crs.diagnose_position(override, bounds) is None:
+            # The planner said which grid the coordinates are in: read them in it.
+            frames[layer] = frame.set_crs(override, allow_override=True)
+            notes.append(
+                f"{layer}: says {_crs.crs_label(frame.crs)} but holds metres; read as "
+                f"{_crs.crs_label(override)} (--crs)"
+            )
+        elif wrong is not None:
+            problems.add(where, wrong.problem, wrong.fix)
+    problems.raise_if_any(CRSError)
+
+    # 3. One metric CRS for everything.
     boundary = frames["boundary"]
-    if crs is not None:
-        target = _crs.to_crs(crs)
+    if override is not None:
+        target = override
     else:
         projected = [f.crs for f in frames.values() if f.crs is not None and f.crs.is_projected]
         if boundary.crs.is_projected:
@@ -275,16 +328,23 @@ def load_park(
     frames = {name: f.to_crs(target) if not f.empty else f.set_crs(target, allow_override=True)
               for name, f in frames.items()}
     boundary = frames["boundary"]
-    extras = {
-        name: _io.read_layer(where, name)
-        for name, where in available.items()
-        if name not in LAYERS and not name.startswith(("gpkg_", "rtree_", "layer_styles"))
-    }
-    extras = {n: (f.to_crs(target) if f.crs is not None else f) for n, f in extras.items()}
+    extras: dict[str, gpd.GeoDataFrame] = {}
+    for name, where in available.items():
+        if name in LAYERS or name.startswith(("gpkg_", "rtree_", "layer_styles")):
+            continue
+        extra = _io.read_layer(where, name)
+        if not _has_geometry(extra):
+            # Attribute tables (e.g. 'enterprises') are read by the commands that use them.
+            notes.append(f"{name}: a table without geometry, not carried among the park's layers")
+            continue
+        reason = _crs.unusable_reason(extra.crs) if extra.crs is not None else None
+        if reason:
+            notes.append(f"{name}: not carried among the park's layers: its CRS "
+                         f"{_crs.crs_label(extra.crs)} {reason}")
+            continue
+        extras[name] = extra.to_crs(target) if extra.crs is not None else extra
 
-    notes: list[str] = []
-
-    # 3. Geometry validity: repair on request, else report.
+    # 4. Geometry validity: repair on request, else report.
     for layer, frame in frames.items():
         if frame.empty:
             continue
@@ -293,9 +353,20 @@ def load_park(
             continue
         ids = _feature_ids(frame, layer, invalid)
         if repair:
-            fixed = shapely.make_valid(frame.geometry.values[invalid.values])
-            if LAYERS[layer].geometry == _POLY:
-                fixed = _polygonal(fixed)
+            before = frame.geometry.values[invalid.values]
+            fixed = shapely.make_valid(before)
+            polygons = np.isin(shapely.get_type_id(before), (3, 6))  # Polygon, MultiPolygon
+            fixed[polygons] = _polygonal(fixed[polygons])
+            collapsed = shapely.is_empty(fixed) | (polygons & (shapely.area(fixed) <= 0))
+            if collapsed.any():
+                lost = [i for i, c in zip(ids, collapsed, strict=True) if c]
+                problems.add(
+                    f"layer '{layer}'",
+                    f"no area left after --repair in {ids_text(lost)} (zero-area or "
+                    "line-like polygon)",
+                    "redraw them as real polygons in QGIS, or delete them",
+                )
+                continue
             frame = frame.copy()
             frame.loc[invalid, frame.geometry.name] = fixed
             frames[layer] = frame
@@ -309,7 +380,7 @@ def load_park(
                 "repair them in QGIS (Vector → Geometry Tools → Fix Geometries) or pass --repair",
             )
 
-    # 4. Layer contents.
+    # 5. Layer contents.
     if len(boundary) > 1:
         problems.add(
             "layer 'boundary'",
@@ -364,9 +435,11 @@ def load_park(
     buildings = frames.get("buildings", _empty(("building_id", "floors", "main"), target))
     buildings = _normalise_buildings(buildings, problems)
     buildings = _check_facility_links(buildings, facilities, problems)
+    if "population" in frames.get("neighbourhoods", _empty((), target)).columns:
+        _check_population(frames["neighbourhoods"], problems)
     problems.raise_if_any()
 
-    # 5. Parcels against the boundary (clip what sticks out), then against each other.
+    # 6. Parcels against the boundary (clip what sticks out), then against each other.
     boundary_geom = boundary.geometry.iloc[0]
     parcels = parcels.reset_index(drop=True)
     geoms = parcels.geometry.values
@@ -396,6 +469,12 @@ def load_park(
             )
             parcels = parcels.loc[~gone].reset_index(drop=True)
         geoms = parcels.geometry.values
+        if parcels.empty:
+            raise LayerError(
+                f"{source}, layer 'landuse': every parcel lies outside the boundary, "
+                "so the park has no land use. Fix: check that the boundary and landuse layers "
+                "are the same park and in the right CRS (QGIS: Layer → Set CRS)."
+            )
 
     overlap_m2 = 0.0
     left, right = _overlapping_pairs(parcels)
@@ -516,25 +595,35 @@ def _boxes_overlap(bounds_a: Any, rows_a: Any, bounds_b: Any, rows_b: Any) -> An
 
 
 def _normalise_buildings(buildings: gpd.GeoDataFrame, problems: Problems) -> gpd.GeoDataFrame:
-    """``floors`` as integers (missing → 1) and ``main`` as booleans (missing → true)."""
-    import pandas as pd
+    """``floors`` as integers 0–200 (missing → 1) and ``main`` as booleans (missing → true)."""
+    import numpy as np
 
     buildings = buildings.copy()
     if "floors" in buildings.columns:
-        floors = pd.to_numeric(buildings["floors"], errors="coerce")
-        bad = floors.isna() & buildings["floors"].notna()
-        if bad.any():
-            problems.add(
-                "layer 'buildings'",
-                "floors is not a whole number in " + ids_text(_feature_ids(buildings, "buildings", bad)),
-                "write the number of floors as an integer",
-            )
-        buildings["floors"] = floors.fillna(1).astype(int)
+        floors = _numbers(buildings["floors"])
+        given = buildings["floors"].notna().to_numpy()
+        values = floors.to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            in_range = (values >= 0) & (values <= MAX_FLOORS)  # false for NaN and ±inf
+            whole = ~np.isfinite(values) | (values == np.round(values))
+        not_number = given & (np.isnan(values) | ~whole)
+        out_of_range = given & ~not_number & ~in_range
+        fix = f"write the number of floors above ground as a whole number from 0 to {MAX_FLOORS}"
+        for bad, problem in ((not_number, "floors is not a whole number in "),
+                             (out_of_range, f"floors outside 0–{MAX_FLOORS} in ")):
+            if bad.any():
+                problems.add(
+                    "layer 'buildings'",
+                    problem + _with_values(buildings, "buildings", bad, buildings["floors"]),
+                    fix,
+                )
+        values = np.where(not_number | out_of_range, 1.0, values)
+        buildings["floors"] = np.where(np.isnan(values), 1.0, values).astype(int)
     else:
         buildings["floors"] = 1
     if "main" in buildings.columns:
-        truthy = {"true": True, "1": True, "yes": True, "y": True, "có": True,
-                  "false": False, "0": False, "no": False, "n": False, "không": False}
+        truthy = {"true": True, "1": True, "1.0": True, "yes": True, "y": True, "có": True,
+                  "false": False, "0": False, "0.0": False, "no": False, "n": False, "không": False}
         text = buildings["main"].astype("string").str.strip().str.lower()
         main = text.map(truthy)
         bad = main.isna() & buildings["main"].notna()
@@ -578,3 +667,63 @@ def _check_facility_links(
         )
     buildings["facility_id"] = text.astype(object).where(text.notna(), None)
     return buildings
+def _has_geometry(frame: Any) -> bool:
+    """True for a GeoDataFrame with an active geometry column (not an attribute-only table)."""
+    import geopandas as gpd
+
+    if not isinstance(frame, gpd.GeoDataFrame):
+        return False
+    try:
+        frame.geometry  # noqa: B018 - raises when there is no active geometry column
+    except AttributeError:
+        return False
+    return True
+
+
+def _numbers(column: Any) -> Any:
+    """A column as floats: numbers kept, text parsed, anything else (and huge integers) NaN.
+
+    A 5,000-digit integer becomes ``inf`` (it is out of every range), never an exception.
+    """
+    import pandas as pd
+
+    def one(value: Any) -> float:
+        if value is None or isinstance(value, bool):
+            return float("nan") if value is None else float(value)
+        try:
+            return float(str(value).strip().replace(",", "")) if isinstance(value, str) else float(value)
+        except OverflowError:
+            return float("inf")
+        except (TypeError, ValueError):
+            return float("nan")
+
+    if pd.api.types.is_float_dtype(column) or pd.api.types.is_integer_dtype(column):
+        return column.astype(float)
+    out = pd.to_numeric(column, errors="coerce").astype(float)
+    retry = out.isna() & column.notna()  # "1,200", 5,000-digit integers: the few odd cells only
+    if retry.any():
+        out[retry] = column[retry].map(one).astype(float)
+    return out
+
+
+def _with_values(frame: Any, layer: str, rows: Any, column: Any, limit: int = 12) -> str:
+    ids = _feature_ids(frame, layer, rows)
+    shown = [str(v)[:20] + ("…" if len(str(v)) > 20 else "") for v in column[rows]]
+    return ids_text([f"{i} ({v})" for i, v in zip(ids, shown, strict=True)], limit)
+
+
+def _check_population(neighbourhoods: gpd.GeoDataFrame, problems: Problems) -> None:
+    """``population`` is a finite number of people ≥ 0 where given."""
+    import numpy as np
+
+    values = _numbers(neighbourhoods["population"]).to_numpy(dtype=float)
+    given = neighbourhoods["population"].notna().to_numpy()
+    with np.errstate(invalid="ignore"):
+        bad = given & ~(np.isfinite(values) & (values >= 0))
+    if bad.any():
+        problems.add(
+            "layer 'neighbourhoods'",
+            "population is not a number of people (finite, 0 or more) in "
+            + _with_values(neighbourhoods, "neighbourhoods", bad, neighbourhoods["population"]),
+            "write the number of residents, e.g. 1200, or leave it empty if unknown",
+        )

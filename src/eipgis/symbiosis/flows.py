@@ -101,6 +101,15 @@ def _read_table(path: Path) -> pd.DataFrame:
                          "Fix: save it as UTF-8 CSV with the columns " + ", ".join(REQUIRED) + ".") from None
 
 
+#: Largest flow quantity accepted, in the unit given (10¹⁵ t/yr is more than all the Earth's rock moved).
+MAX_QUANTITY = 1e15
+
+
+def _short(value: object, limit: int = 40) -> str:
+    text = str(value)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
+
 def check_flows(table: pd.DataFrame, park: Park, *, source: str = "flows",
                 vocabulary: Vocabulary | None = None) -> pd.DataFrame:
     """Check a flow table and convert every quantity to its material's canonical unit.
@@ -139,11 +148,17 @@ def check_flows(table: pd.DataFrame, park: Park, *, source: str = "flows",
             bad.setdefault(("material", str(rec["material"])), []).append(row)
         if direction is None:
             bad.setdefault(("direction", str(rec["direction"])), []).append(row)
+        given = str(rec["quantity"]).replace(",", "").replace("_", "").strip()
         try:
-            qty = float(str(rec["quantity"]).replace(",", "").replace("_", "").strip())
-        except ValueError:
-            problems.add(f"row {row}", f"quantity '{rec['quantity']}' is not a number",
+            qty = float(given)
+        except (ValueError, OverflowError):
+            problems.add(f"row {row}", f"quantity '{_short(rec['quantity'])}' is not a number",
                          "write a plain number such as 12000")
+            continue
+        if math.isinf(qty) or (math.isfinite(qty) and abs(qty) > MAX_QUANTITY):
+            problems.add(f"row {row} ({node}, {rec['material']})",
+                         f"quantity '{_short(given)}' is infinite or absurdly large",
+                         f"give the quantity as an ordinary number (at most {MAX_QUANTITY:.0e})")
             continue
         if math.isnan(qty) or qty < 0:
             problems.add(f"row {row} ({node}, {rec['material']})", f"negative or missing quantity {qty:g}",
@@ -157,6 +172,11 @@ def check_flows(table: pd.DataFrame, park: Park, *, source: str = "flows",
         except UnitProblem as exc:
             bad.setdefault(("unit", f"{rec['unit']}' for '{mid}"), []).append(row)
             del exc
+            continue
+        if not math.isfinite(value):
+            problems.add(f"row {row} ({node}, {rec['material']})",
+                         f"quantity {qty:g} {rec['unit']} is out of range in {target}",
+                         "give the quantity as an ordinary number")
             continue
         extra = {k: v for k, v in rec.items() if k not in REQUIRED}
         out.append({**extra, "node": node, "node_kind": kinds.get(node, ""), "direction": direction,
