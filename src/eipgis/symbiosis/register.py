@@ -12,7 +12,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -93,6 +93,14 @@ def restore(text: str) -> str:
     return text[1:] if _QUOTED.match(text) else text
 
 
+def _any_cell_starts(column: pd.Series, pattern: re.Pattern[str]) -> bool:
+    """Whether any cell of a text column starts with ``pattern``: one scan of the joined column.
+
+    Cells never hold a NUL (a file with one is refused), so NUL separates them unambiguously.
+    """
+    return re.search(f"(?:^|\0)(?:{pattern.pattern})", "\0".join(map(str, column.to_numpy(dtype=object)))) is not None
+
+
 def _date(text: Any, where: str) -> _dt.date:
     try:
         return _dt.date.fromisoformat(str(text).strip())
@@ -154,7 +162,7 @@ def _read_csv(path: Path, *, what: str, fix: str) -> tuple[pd.DataFrame, list[in
     start = 1
     try:
         for row in reader:
-            if row and any(cell.strip() for cell in row):
+            if any(row):  # blank lines (and rows of empty cells) are skipped
                 if header is None:
                     header = [cell.strip() for cell in row]
                 else:
@@ -187,10 +195,8 @@ def _read(path: Path) -> tuple[pd.DataFrame, list[int]]:
         raise RegisterError(f"{path}, line 1: missing column(s) {', '.join(missing)}. Fix: a register has "
                             "the columns " + ", ".join(COLUMNS) + ".")
     for col in frame.columns:  # undo the formula neutralisation of _write, in every column
-        text = frame[col]
-        quoted = text.str.match(_QUOTED.pattern)
-        if quoted.any():
-            frame[col] = text.where(~quoted, text.str[1:])
+        if _any_cell_starts(frame[col], _QUOTED):
+            frame[col] = frame[col].map(restore)
     for col in COLUMNS:
         if col not in frame.columns:
             frame[col] = ""
@@ -273,14 +279,14 @@ def _csv_text(frame: pd.DataFrame) -> str:
     The register's own columns (:data:`COLUMNS`) are all text and always neutralised; in any
     other column a plain number such as ``-5`` or ``1e3`` is left as written.
     """
-    out = frame.fillna("").astype(str)
+    out = frame.astype(object).where(frame.notna(), "")
     for col in out.columns:
-        text = out[col]
-        needs = text.str.match(_NEEDS_QUOTE.pattern)
-        if col not in COLUMNS:
-            needs &= ~text.str.fullmatch(_NUMBER.pattern)
-        if needs.any():
-            out[col] = text.where(~needs, "'" + text)
+        if not _any_cell_starts(out[col], _NEEDS_QUOTE):
+            continue
+        if col in COLUMNS:
+            out[col] = out[col].map(neutralise)
+        else:
+            out[col] = out[col].map(lambda t: t if _NUMBER.fullmatch(t) else neutralise(t))
     return out.to_csv(index=False, lineterminator="\n")
 
 
@@ -400,10 +406,8 @@ def update(path: str | os.PathLike[str], *, id: str, status: str, date: str, not
     if status not in STATUSES:
         raise RegisterError(f"{shown}, {id}: unknown status '{status}'. Fix: use one of {', '.join(STATUSES)}.")
     day = _date(date, f"{shown}, {id}")
-    _check_file(shown, what="register", fix=_REGISTER_FIX)  # before making a lock file beside it
-    _check_writable(shown, real)
-    with _locked(shown, real, LOCK_TIMEOUT_S if timeout is None else timeout):
-        register, _ = _read(shown)  # read again under the lock: another command may just have written
+
+    def plan(register: pd.DataFrame) -> pd.DataFrame:
         state = current(register).set_index("id")
         if id not in state.index:
             raise RegisterError(f"{shown}: no opportunity '{id}'. "
@@ -420,7 +424,26 @@ def update(path: str | os.PathLike[str], *, id: str, status: str, date: str, not
         row = {c: "" for c in register.columns}
         row.update({"id": id, "date": day.isoformat(), "status": status, "note": note, "source": source,
                     "barriers": barriers or "", "next_step": next_step or "", "partners": partners or ""})
-        new = pd.concat([register, pd.DataFrame([row], dtype=object)], ignore_index=True)
+        return pd.concat([register, pd.DataFrame([row], dtype=object)], ignore_index=True)
+
+    return _change(shown, real, plan, timeout)
+
+
+def _change(shown: Path, real: Path, plan: Callable[[pd.DataFrame], pd.DataFrame | None],
+            timeout: float | None) -> pd.DataFrame:
+    """Apply ``plan`` to the register: checked first, then again on a fresh read under the lock.
+
+    ``plan`` returns the new register, or None to leave it as it is. A bad register or a refused
+    change fails before any lock file is made beside the register.
+    """
+    _check_file(shown, what="register", fix=_REGISTER_FIX)
+    plan(_read(shown)[0])
+    _check_writable(shown, real)
+    with _locked(shown, real, LOCK_TIMEOUT_S if timeout is None else timeout):
+        register = _read(shown)[0]  # read again: another command may have changed it meanwhile
+        new = plan(register)
+        if new is None:
+            return register
         _write(shown, real, new)
     return new
 
@@ -474,10 +497,10 @@ def add_links(path: str | os.PathLike[str], links: Any, *, date: str,
     shown, real = _target(path)
     day = _date(date, "--date").isoformat()
     table, _, _ = _read_links(links)
-    _check_file(shown, what="register", fix=_REGISTER_FIX)
-    _check_writable(shown, real)
-    with _locked(shown, real, LOCK_TIMEOUT_S if timeout is None else timeout):
-        register, _ = _read(shown)
+    added: list[str] = []
+
+    def plan(register: pd.DataFrame) -> pd.DataFrame | None:
+        added.clear()
         known = list(zip(register["partners"], register["material"]))
 
         def listed(supplier: str, receiver: str, material: str) -> bool:
@@ -508,10 +531,13 @@ def add_links(path: str | os.PathLike[str], links: Any, *, date: str,
                         f"({'road network' if str(rec['network']).lower() in ('true', '1') else 'straight line'})",
                 "source": f"{source}; {rec.get('source', '')}", "link": str(rec.get("link_id", ""))})
             known.append((partners, material))
-        if rows:
-            register = pd.concat([register, pd.DataFrame(rows, dtype=object)], ignore_index=True)
-            _write(shown, real, register)
-    register.attrs["added"] = [r["id"] for r in rows]
+            added.append(rows[-1]["id"])
+        if not rows:
+            return None
+        return pd.concat([register, pd.DataFrame(rows, dtype=object)], ignore_index=True)
+
+    register = _change(shown, real, plan, timeout)
+    register.attrs["added"] = list(added)
     return register
 
 
