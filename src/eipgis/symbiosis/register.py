@@ -24,9 +24,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "COLUMNS",
-    "LINK_COLUMNS",
     "LOCK_TIMEOUT_S",
     "NEXT",
+    "REQUIRED_LINK_COLUMNS",
     "STATUSES",
     "RegisterBusyError",
     "RegisterError",
@@ -55,10 +55,11 @@ COLUMNS = ("id", "date", "status", "title", "partners", "material", "barriers", 
 
 
 #: Columns a links file (``links.csv`` of ``eipgis symbiosis``) must have for ``register add-links``.
-LINK_COLUMNS = ("supplier", "receiver", "material", "quantity", "unit", "distance_m", "network")
+REQUIRED_LINK_COLUMNS = ("supplier", "receiver", "material", "quantity", "unit", "distance_m", "network")
 #: Seconds a command waits for another one to finish changing the same register.
 LOCK_TIMEOUT_S = 30.0
 
+_ROW_END = "\r\0\n"
 _REGISTER_FIX = "give the path of a register CSV (UTF-8) such as layers/tang_loong_register.csv"
 
 #: A cell a spreadsheet would run as a formula starts with one of these (OWASP, CSV injection).
@@ -287,7 +288,12 @@ def _csv_text(frame: pd.DataFrame) -> str:
             out[col] = out[col].map(neutralise)
         else:
             out[col] = out[col].map(lambda t: t if _NUMBER.fullmatch(t) else neutralise(t))
-    return out.to_csv(index=False, lineterminator="\n")
+    # The csv writer quotes a cell holding any character of the line terminator; ending rows with
+    # "\r\0\n" makes it quote cells with a carriage return too (the file would split there otherwise).
+    text = out.to_csv(index=False, lineterminator=_ROW_END)
+    if text.count("\0") != len(out) + 1:
+        raise RegisterError("register: a cell holds a NUL character. Fix: remove it from the text given.")
+    return text.replace(_ROW_END, "\n")
 
 
 def _target(path: str | os.PathLike[str]) -> tuple[Path, Path]:
@@ -461,10 +467,11 @@ def _read_links(links: Any) -> tuple[pd.DataFrame, str, list[int] | None]:
     else:
         table = links.drop(columns="geometry", errors="ignore").reset_index(drop=True)
         line_of, where = None, "links"
-    missing = [c for c in LINK_COLUMNS if c not in table.columns]
+    missing = [c for c in REQUIRED_LINK_COLUMNS if c not in table.columns]
     if missing:
-        raise RegisterError(f"{where}, line 1: missing column(s) {', '.join(missing)}. Fix: give the "
-                            "links.csv written by 'eipgis symbiosis' (columns " + ", ".join(LINK_COLUMNS)
+        at = ", line 1" if line_of is not None else ""
+        raise RegisterError(f"{where}{at}: missing column(s) {', '.join(missing)}. Fix: give the "
+                            "links.csv written by 'eipgis symbiosis' (columns " + ", ".join(REQUIRED_LINK_COLUMNS)
                             + ", …).")
     problems = Problems(where)
     for col in ("quantity", "distance_m"):
