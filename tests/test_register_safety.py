@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eipgis.cli import main
@@ -311,3 +314,28 @@ def test_library_errors_are_register_errors(reg: Path) -> None:
 
         add_links(reg, pd.DataFrame({c: ["x"] for c in ("supplier", "receiver", "material", "quantity", "unit",
                                                         "distance_m")}), date="2026-03-01")
+
+
+SEED = Path(__file__).resolve().parents[1] / "layers" / "tang_loong_register.csv"
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.data())
+def test_mutated_registers_never_give_a_traceback(data: st.DataObject) -> None:
+    raw = bytearray(SEED.read_bytes()[:3000])
+    for _ in range(data.draw(st.integers(1, 4))):
+        at = data.draw(st.integers(0, len(raw)))
+        raw[at:at + data.draw(st.integers(0, 5))] = data.draw(st.binary(max_size=4) | st.sampled_from(
+            [b",", b"\"", b"\n", b"\r", b"=", b"\xff", b"\x00", b"'", "ố".encode()]))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "register.csv"
+        path.write_bytes(bytes(raw))
+        for argv in (["register", "show", path, "--since", "2025-01-01"],
+                     ["register", "update", path, "--id", "IS-01", "--status", "abandoned", "--date", "2027-01-01"]):
+            err = io.StringIO()
+            with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()), \
+                    pytest.raises(SystemExit) as done:
+                main([str(a) for a in argv])
+            assert done.value.code in (0, 2), err.getvalue()
+            if done.value.code == 2:
+                assert "Fix:" in err.getvalue()
