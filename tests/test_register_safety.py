@@ -339,3 +339,26 @@ def test_mutated_registers_never_give_a_traceback(data: st.DataObject) -> None:
             assert done.value.code in (0, 2), err.getvalue()
             if done.value.code == 2:
                 assert "Fix:" in err.getvalue()
+
+
+def test_a_lock_that_cannot_be_made_is_a_clear_error(reg: Path, capsys, monkeypatch) -> None:
+    import filelock
+
+    def refuse(self: object, *args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    before = reg.read_bytes()
+    monkeypatch.setattr(filelock.FileLock, "acquire", refuse)
+    code, err = _run(["register", "update", reg, "--id", "IS-01", "--status", "feasibility",
+                      "--date", "2026-03-01"], capsys)
+    assert code == 2
+    assert (f"{reg}: cannot lock the register (.register.csv.lock: Permission denied). "
+            "Fix: make its folder writable") in err
+    assert reg.read_bytes() == before
+
+
+def test_a_nul_in_a_note_is_refused(reg: Path) -> None:
+    before = reg.read_bytes()
+    with pytest.raises(RegisterError, match="a cell to write holds a NUL character"):
+        update_register(reg, id="IS-01", status="feasibility", date="2026-03-01", note="a\0b")
+    assert reg.read_bytes() == before

@@ -1,4 +1,8 @@
-"""Opportunity register: symbiosis opportunities whose every status change is kept as history."""
+"""Opportunity register: symbiosis opportunities whose every status change is kept as history.
+
+A register is a CSV that several planners change: each change is made under an exclusive lock, on a
+fresh read, and written atomically; cells a spreadsheet would run as a formula are neutralised.
+"""
 
 from __future__ import annotations
 
@@ -274,7 +278,7 @@ def changes_since(register: pd.DataFrame, since: str | _dt.date) -> pd.DataFrame
             .reset_index(drop=True))
 
 
-def _csv_text(frame: pd.DataFrame) -> str:
+def _csv_text(frame: pd.DataFrame, shown: Path) -> str:
     """The register as CSV text, every formula-like cell neutralised.
 
     The register's own columns (:data:`COLUMNS`) are all text and always neutralised; in any
@@ -292,7 +296,7 @@ def _csv_text(frame: pd.DataFrame) -> str:
     # "\r\0\n" makes it quote cells with a carriage return too (the file would split there otherwise).
     text = out.to_csv(index=False, lineterminator=_ROW_END)
     if text.count("\0") != len(out) + 1:
-        raise RegisterError("register: a cell holds a NUL character. Fix: remove it from the text given.")
+        raise RegisterError(f"{shown}: a cell to write holds a NUL character. Fix: remove it from the text given.")
     return text.replace(_ROW_END, "\n")
 
 
@@ -343,7 +347,7 @@ def _write(shown: Path, real: Path, frame: pd.DataFrame) -> None:
     renamed over the register, and the folder is fsync'd: a killed command leaves the old
     file or the complete new one. Temporary files of killed commands are removed.
     """
-    data = _csv_text(frame).encode("utf-8")
+    data = _csv_text(frame, shown).encode("utf-8")
     folder = real.parent
     for stale in glob.glob(glob.escape(str(folder / f".{real.name}.")) + "*.tmp"):
         with contextlib.suppress(OSError):
