@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 from pathlib import Path
@@ -87,25 +88,36 @@ def test_interrupted_update_loses_nothing(reg, monkeypatch):
         update_register(reg, id="IS-01", status="investment", note="second", date="2026-04-01")
     monkeypatch.setattr(os, "replace", real_replace)
     assert reg.read_bytes() == before                       # the register is whole and unchanged
-    assert [p.name for p in reg.parent.iterdir()] == ["register.csv"]  # no temporary file left
+    # no temporary file left; the lock file stays (an OS lock: it blocks nobody once released)
+    assert sorted(p.name for p in reg.parent.iterdir()) == [".register.csv.lock", "register.csv"]
     update_register(reg, id="IS-01", status="investment", note="second", date="2026-04-01")
     assert read_register(reg)["note"].tolist()[-2:] == ["first", "second"]
 
 
 def test_interrupted_while_writing_the_temporary_file(reg, monkeypatch):
     before = reg.read_bytes()
-    real_write_text = Path.write_text
+    real_fdopen = os.fdopen
 
-    def half_write(self, data, *args, **kwargs):  # dies half-way through writing
-        real_write_text(self, data[: len(data) // 2], *args, **kwargs)
-        raise OSError("disk full")
+    class HalfWriter:  # the disk fills up half-way through writing the temporary file
+        def __init__(self, handle):
+            self.handle = handle
 
-    monkeypatch.setattr(Path, "write_text", half_write)
-    with pytest.raises(OSError):
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+        def write(self, data):
+            self.handle.write(data[: len(data) // 2])
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fdopen", lambda fd, *args, **kwargs: HalfWriter(real_fdopen(fd, *args, **kwargs)))
+    with pytest.raises(OSError, match="cannot be written .No space left on device.; the register is unchanged"):
         update_register(reg, id="IS-01", status="feasibility", note="x", date="2026-03-01")
-    monkeypatch.setattr(Path, "write_text", real_write_text)
+    monkeypatch.setattr(os, "fdopen", real_fdopen)
     assert reg.read_bytes() == before
-    assert len(list(reg.parent.iterdir())) == 1
+    assert sorted(p.name for p in reg.parent.iterdir()) == [".register.csv.lock", "register.csv"]
 
 
 def test_bad_register_file(tmp_path):

@@ -147,7 +147,7 @@ def register() -> None:
 
 
 @register.command("show")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path())
 @click.option("--since", default=None, metavar="DATE", help="Also list the changes since DATE (YYYY-MM-DD).")
 def register_show(file: str, since: str | None) -> None:
     """Print every opportunity's current status, and the changes since a date."""
@@ -157,7 +157,7 @@ def register_show(file: str, since: str | None) -> None:
 
 
 @register.command("update")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path())
 @click.option("--id", "opportunity", required=True, help="Opportunity id, e.g. IS-03.")
 @click.option("--status", required=True, help="identified, feasibility, investment, implemented, abandoned.")
 @click.option("--note", default="", help="What happened.")
@@ -167,7 +167,7 @@ def register_show(file: str, since: str | None) -> None:
 @click.option("--source", default="", help="Where the news comes from.")
 def register_update(file: str, opportunity: str, status: str, note: str, date: str,
                     barriers: str | None, next_step: str | None, source: str) -> None:
-    """Record a change of one opportunity; earlier history is kept, the file replaced atomically."""
+    """Record a change of one opportunity; earlier history is kept, the file locked and replaced atomically."""
     from .symbiosis.register import update
 
     update(file, id=opportunity, status=status, note=note, date=date, barriers=barriers,
@@ -176,17 +176,17 @@ def register_update(file: str, opportunity: str, status: str, note: str, date: s
 
 
 @register.command("add-links")
-@click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--links", "links", required=True, type=click.Path(dir_okay=False),
+@click.argument("file", type=click.Path())
+@click.option("--links", "links", required=True, type=click.Path(),
               help="links.csv written by eipgis symbiosis.")
 @click.option("--date", "date", required=True, metavar="DATE", help="Date to record (YYYY-MM-DD).")
 def register_add_links(file: str, links: str, date: str) -> None:
     """Add links found by eipgis symbiosis as new identified opportunities."""
-    from .symbiosis.register import add_links, read_register
+    from .symbiosis.register import add_links
 
-    before = len(read_register(file))
-    after = len(add_links(file, links, date=date))
-    click.echo(f"added {after - before} opportunities to {file}", err=True)
+    added = add_links(file, links, date=date).attrs.get("added", [])
+    click.echo(f"added {len(added)} opportunities to {file}" + (f": {', '.join(added)}" if added else ""),
+               err=True)
 
 
 # --- scenarios and the optimizer (issue 3) ----------------------------------------------------

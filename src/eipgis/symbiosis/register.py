@@ -1,29 +1,46 @@
-"""Opportunity register: symbiosis opportunities whose every status change is kept as history."""
+"""Opportunity register: symbiosis opportunities whose every status change is kept as history.
+
+A register is a CSV that several planners change: each change is made under an exclusive lock, on a
+fresh read, and written atomically; cells a spreadsheet would run as a formula are neutralised.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import datetime as _dt
+import glob
+import io as _io
+import math
 import os
 import re
+import stat
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._validate import Problems, ids_text
-from ..errors import InputError
+from ..errors import InputError, OutputError
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
     "COLUMNS",
+    "LOCK_TIMEOUT_S",
     "NEXT",
+    "REQUIRED_LINK_COLUMNS",
     "STATUSES",
+    "RegisterBusyError",
     "RegisterError",
     "add_links",
     "changes_since",
     "current",
     "format_register",
+    "neutralise",
     "read_register",
+    "restore",
     "update",
 ]
 
@@ -41,8 +58,52 @@ COLUMNS = ("id", "date", "status", "title", "partners", "material", "barriers", 
            "source", "link")
 
 
+#: Columns a links file (``links.csv`` of ``eipgis symbiosis``) must have for ``register add-links``.
+REQUIRED_LINK_COLUMNS = ("supplier", "receiver", "material", "quantity", "unit", "distance_m", "network")
+#: Seconds a command waits for another one to finish changing the same register.
+LOCK_TIMEOUT_S = 30.0
+
+_ROW_END = "\r\0\n"
+_REGISTER_FIX = "give the path of a register CSV (UTF-8) such as layers/tang_loong_register.csv"
+
+#: A cell a spreadsheet would run as a formula starts with one of these (OWASP, CSV injection).
+_TRIGGER = "=+\\-@\t\r"
+#: Written with a leading quote: a trigger cell, or one that already has quotes before a trigger,
+#: so that reading removes exactly one quote and every text comes back unchanged.
+_NEEDS_QUOTE = re.compile(f"'*[{_TRIGGER}]")
+_QUOTED = re.compile(f"'+[{_TRIGGER}]")
+#: A plain number (``-5``, ``+1.5e3``): left as written in columns that are not the register's own.
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
 class RegisterError(InputError):
     """A register file or update that cannot be accepted (unknown id, invalid transition…)."""
+
+
+class RegisterBusyError(RegisterError):
+    """Another eipgis command held the register's lock for longer than the timeout."""
+
+
+def neutralise(text: str) -> str:
+    """The text as written to the register: a cell a spreadsheet would run gets a leading quote.
+
+    ``"=1+1"`` → ``"'=1+1"``, ``"-5 % cost"`` → ``"'-5 % cost"``, ``"'=x"`` → ``"''=x"``; anything
+    else is unchanged. :func:`restore` undoes it exactly.
+    """
+    return "'" + text if _NEEDS_QUOTE.match(text) else text
+
+
+def restore(text: str) -> str:
+    """The text a neutralised register cell stands for (the inverse of :func:`neutralise`)."""
+    return text[1:] if _QUOTED.match(text) else text
+
+
+def _any_cell_starts(column: pd.Series, pattern: re.Pattern[str]) -> bool:
+    """Whether any cell of a text column starts with ``pattern``: one scan of the joined column.
+
+    Cells never hold a NUL (a file with one is refused), so NUL separates them unambiguously.
+    """
+    return re.search(f"(?:^|\0)(?:{pattern.pattern})", "\0".join(map(str, column.to_numpy(dtype=object)))) is not None
 
 
 def _date(text: Any, where: str) -> _dt.date:
@@ -52,55 +113,136 @@ def _date(text: Any, where: str) -> _dt.date:
         raise RegisterError(f"{where}: date '{text}' is not a date. Fix: write it as YYYY-MM-DD.") from None
 
 
-def read_register(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read and check a register (CSV, one row per event, oldest first per opportunity).
+def _check_file(path: Path, *, what: str, fix: str) -> None:
+    """Refuse a missing file, a folder, a named pipe or a device without opening it (a pipe would hang)."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise RegisterError(f"{path}: no such {what}. Fix: {fix}.") from None
+    except OSError as exc:
+        raise RegisterError(f"{path}: cannot be read ({exc.strerror or exc}). Fix: {fix}.") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise RegisterError(f"{path}: is a folder, not a {what}. Fix: {fix}.")
+    if not stat.S_ISREG(info.st_mode):
+        raise RegisterError(f"{path}: is not a regular file (a named pipe or device). Fix: {fix}.")
 
-    Checked: the columns, each status, each date, and that each opportunity's events move
-    only along :data:`NEXT` with dates that never go back.
+
+def _read_text(path: Path, *, what: str, fix: str) -> str:
+    """The UTF-8 text of a CSV file given to eipgis, or one error that names the file and the fix.
+    """
+    _check_file(path, what=what, fix=fix)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RegisterError(f"{path}: cannot be read ({exc.strerror or exc}). Fix: {fix}.") from None
+    if not data.strip():
+        raise RegisterError(f"{path}: is empty. Fix: {fix}.")
+    if b"\0" in data:
+        line = data[: data.index(b"\0")].count(b"\n") + 1
+        raise RegisterError(f"{path}, line {line}: a NUL byte; this is not a text CSV file. Fix: {fix}.")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise RegisterError(
+            f"{path}, line {line}, byte {column}: not UTF-8 (byte 0x{data[exc.start]:02x}). "
+            "Fix: save the file as CSV UTF-8 (in a spreadsheet: Save As → CSV UTF-8)."
+        ) from None
+
+
+def _read_csv(path: Path, *, what: str, fix: str) -> tuple[pd.DataFrame, list[int]]:
+    """A CSV file as text columns, with the line on which each row starts.
+
+    Short rows are padded with empty cells; a row with more cells than the header, a bad quote
+    or a repeated column name is an error naming the line.
     """
     import pandas as pd
 
-    p = Path(path)
-    if not p.is_file():
-        raise RegisterError(f"{p}: no such register. Fix: give the path of a register CSV such as "
-                            "layers/tang_loong_register.csv.")
+    text = _read_text(path, what=what, fix=fix)
+    reader = csv.reader(_io.StringIO(text, newline=""), strict=True)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    header: list[str] | None = None
+    start = 1
     try:
-        frame = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8")
-    except Exception as exc:
-        raise RegisterError(f"{p}: cannot be read as CSV ({exc}). Fix: save it as UTF-8 CSV.") from None
+        for row in reader:
+            if any(row):  # blank lines (and rows of empty cells) are skipped
+                if header is None:
+                    header = [cell.strip() for cell in row]
+                else:
+                    rows.append(row)
+                    lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise RegisterError(f"{path}, line {start}: not valid CSV ({exc}). Fix: {fix}; put a cell "
+                            "that holds commas, quotes or line breaks in double quotes.") from None
+    assert header is not None  # _read_text refused a blank file
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    if repeated:
+        raise RegisterError(f"{path}, line 1: column(s) {', '.join(repr(c) for c in repeated)} appear more "
+                            "than once. Fix: give every column of the header its own name.")
+    width = len(header)
+    for row, line in zip(rows, lines):
+        if len(row) > width:
+            raise RegisterError(f"{path}, line {line}: {len(row)} cells but the header has {width} columns. "
+                                "Fix: put a cell that holds commas in double quotes, or add the column "
+                                "to the header.")
+        row.extend([""] * (width - len(row)))
+    return pd.DataFrame(rows, columns=header, dtype=object), lines
+
+
+def _read(path: Path) -> tuple[pd.DataFrame, list[int]]:
+    """Read and check a register; also return the line on which each event starts."""
+    frame, lines = _read_csv(path, what="register", fix=_REGISTER_FIX)
     missing = [c for c in ("id", "date", "status", "title") if c not in frame.columns]
     if missing:
-        raise RegisterError(f"{p}: missing column(s) {', '.join(missing)}. Fix: a register has the "
-                            "columns " + ", ".join(COLUMNS) + ".")
+        raise RegisterError(f"{path}, line 1: missing column(s) {', '.join(missing)}. Fix: a register has "
+                            "the columns " + ", ".join(COLUMNS) + ".")
+    for col in frame.columns:  # undo the formula neutralisation of _write, in every column
+        if _any_cell_starts(frame[col], _QUOTED):
+            frame[col] = frame[col].map(restore)
     for col in COLUMNS:
         if col not in frame.columns:
             frame[col] = ""
-    problems = Problems(str(p))
+    problems = Problems(str(path))
     last: dict[str, tuple[str, _dt.date]] = {}
-    for n, (oid, date, status) in enumerate(zip(frame["id"], frame["date"], frame["status"]), start=2):
+    for n, oid, date, status in zip(lines, frame["id"], frame["date"], frame["status"]):
         where = f"line {n} ({oid})"
         if not oid:
-            problems.add(f"line {n}", "no id", "give every row an opportunity id such as IS-01")
+            problems.add(f"line {n}, column 'id'", "no id", "give every row an opportunity id such as IS-01")
             continue
         if status not in STATUSES:
-            problems.add(where, f"unknown status '{status}'", "use one of " + ", ".join(STATUSES))
+            problems.add(f"{where}, column 'status'", f"unknown status '{status}'",
+                         "use one of " + ", ".join(STATUSES))
             continue
         try:
             day = _date(date, where)
         except RegisterError:
-            problems.add(where, f"date '{date}' is not a date", "write it as YYYY-MM-DD")
+            problems.add(f"{where}, column 'date'", f"date '{date}' is not a date", "write it as YYYY-MM-DD")
             continue
         if oid in last:
             before, before_day = last[oid]
             if status != before and status not in NEXT[before]:
-                problems.add(where, f"status moves from {before} to {status}",
+                problems.add(f"{where}, column 'status'", f"status moves from {before} to {status}",
                              "move one stage at a time or to abandoned")
             if day < before_day:
-                problems.add(where, f"date {day} is before the previous change ({before_day})",
+                problems.add(f"{where}, column 'date'",
+                             f"date {day} is before the previous change ({before_day})",
                              "keep each opportunity's events in date order")
         last[oid] = (status, day)
     problems.raise_if_any(RegisterError)
-    return frame[list(COLUMNS) + [c for c in frame.columns if c not in COLUMNS]]
+    return frame[list(COLUMNS) + [c for c in frame.columns if c not in COLUMNS]], lines
+
+
+def read_register(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read and check a register (CSV, one row per event, oldest first per opportunity).
+
+    Checked: the file (UTF-8 CSV, a regular file), the columns, each status, each date, and that
+    each opportunity's events move only along :data:`NEXT` with dates that never go back. Cells
+    neutralised against spreadsheet formulas (see :func:`neutralise`) read back as written.
+    """
+    return _read(Path(path))[0]
 
 
 def current(register: pd.DataFrame) -> pd.DataFrame:
@@ -136,26 +278,132 @@ def changes_since(register: pd.DataFrame, since: str | _dt.date) -> pd.DataFrame
             .reset_index(drop=True))
 
 
-def _write(path: Path, frame: pd.DataFrame) -> None:
-    """Replace the register atomically: the old file stays whole until the new one is complete."""
-    from .. import io
+def _csv_text(frame: pd.DataFrame, shown: Path) -> str:
+    """The register as CSV text, every formula-like cell neutralised.
 
-    io.write_text(path, frame.to_csv(index=False, lineterminator="\n"), overwrite=True)
+    The register's own columns (:data:`COLUMNS`) are all text and always neutralised; in any
+    other column a plain number such as ``-5`` or ``1e3`` is left as written.
+    """
+    out = frame.astype(object).where(frame.notna(), "")
+    for col in out.columns:
+        if not _any_cell_starts(out[col], _NEEDS_QUOTE):
+            continue
+        if col in COLUMNS:
+            out[col] = out[col].map(neutralise)
+        else:
+            out[col] = out[col].map(lambda t: t if _NUMBER.fullmatch(t) else neutralise(t))
+    # The csv writer quotes a cell holding any character of the line terminator; ending rows with
+    # "\r\0\n" makes it quote cells with a carriage return too (the file would split there otherwise).
+    text = out.to_csv(index=False, lineterminator=_ROW_END)
+    if text.count("\0") != len(out) + 1:
+        raise RegisterError(f"{shown}: a cell to write holds a NUL character. Fix: remove it from the text given.")
+    return text.replace(_ROW_END, "\n")
+
+
+def _target(path: str | os.PathLike[str]) -> tuple[Path, Path]:
+    """The path as given (for messages) and the real file behind it (locked and replaced)."""
+    shown = Path(path)
+    return shown, Path(os.path.realpath(shown))
+
+
+def _lock_path(real: Path) -> Path:
+    return real.with_name(f".{real.name}.lock")
+
+
+@contextlib.contextmanager
+def _locked(shown: Path, real: Path, timeout: float) -> Iterator[None]:
+    """Hold the register's exclusive lock (``.<name>.lock`` beside it) for a read-modify-write.
+
+    The lock is the operating system's (``flock``), so a killed command never leaves it held.
+    """
+    from filelock import FileLock, Timeout
+
+    if not real.parent.is_dir():
+        raise RegisterError(f"{shown}: no such register. Fix: give the path of a register CSV such as "
+                            "layers/tang_loong_register.csv.")
+    lock = FileLock(str(_lock_path(real)), timeout=timeout)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise RegisterBusyError(
+            f"{shown}: {shown.name} is being changed by another eipgis command (waited {timeout:g} s). "
+            "Fix: try again when it has finished."
+        ) from None
+    except OSError as exc:
+        raise OutputError(
+            f"{shown}: cannot lock the register ({_lock_path(real).name}: {exc.strerror or exc}). "
+            "Fix: make its folder writable, or copy the register into a folder you can write to."
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _write(shown: Path, real: Path, frame: pd.DataFrame) -> None:
+    """Replace the register atomically; call it holding :func:`_locked`.
+
+    The new text goes to a temporary file in the same folder, is flushed and fsync'd, then
+    renamed over the register, and the folder is fsync'd: a killed command leaves the old
+    file or the complete new one. Temporary files of killed commands are removed.
+    """
+    data = _csv_text(frame, shown).encode("utf-8")
+    folder = real.parent
+    for stale in glob.glob(glob.escape(str(folder / f".{real.name}.")) + "*.tmp"):
+        with contextlib.suppress(OSError):
+            os.unlink(stale)  # no writer holds the lock but us: left by a killed command
+    try:
+        mode = stat.S_IMODE(real.stat().st_mode)
+    except OSError:
+        mode = None
+    tmp: str | None = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=folder)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)  # keep the register's permissions (mkstemp makes it private)
+        os.replace(tmp, real)
+        tmp = None
+    except OSError as exc:
+        raise OutputError(f"{shown}: cannot be written ({exc.strerror or exc}); the register is unchanged. "
+                          "Fix: free disk space or make the folder writable, then run the command "
+                          "again.") from None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+    with contextlib.suppress(OSError):  # make the rename itself durable
+        dir_fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def _check_writable(shown: Path, real: Path) -> None:
+    if real.is_file() and not os.access(real, os.W_OK):
+        raise RegisterError(f"{shown}: the register is read-only. Fix: make it writable "
+                            f"(chmod u+w {shown}) or work on a copy.")
 
 
 def update(path: str | os.PathLike[str], *, id: str, status: str, date: str, note: str = "",
            barriers: str | None = None, next_step: str | None = None,
-           partners: str | None = None, source: str = "") -> pd.DataFrame:
+           partners: str | None = None, source: str = "", timeout: float | None = None) -> pd.DataFrame:
     """Record a change of one opportunity: a new event appended to its history.
 
-    Earlier events are never changed; the file is replaced atomically, so an interrupted
-    update leaves the register as it was.
+    Earlier events are never changed. The register is locked while it is read, checked and
+    replaced (atomically, fsync'd), so simultaneous updates all land and an interrupted update
+    leaves the register as it was. ``timeout`` (seconds, default :data:`LOCK_TIMEOUT_S`) is how
+    long to wait for another command that is changing it.
 
     Raises
     ------
     RegisterError
         Unknown id, unknown status, a move not in :data:`NEXT`, or a date before the
-        opportunity's last change.
+        opportunity's last change; :class:`RegisterBusyError` when the lock is not free in time.
 
     Examples
     --------
@@ -164,77 +412,143 @@ def update(path: str | os.PathLike[str], *, id: str, status: str, date: str, not
     """
     import pandas as pd
 
-    p = Path(path)
-    register = read_register(p)
-    state = current(register).set_index("id")
-    if id not in state.index:
-        raise RegisterError(f"{p}: no opportunity '{id}'. "
-                            f"Fix: use one of {ids_text(sorted(state.index), limit=40)}.")
+    shown, real = _target(path)
     if status not in STATUSES:
-        raise RegisterError(f"{p}, {id}: unknown status '{status}'. Fix: use one of {', '.join(STATUSES)}.")
-    before = state.loc[id, "status"]
-    if status != before and status not in NEXT[before]:
-        allowed = ", ".join(sorted(NEXT[before])) or "none (abandoned is final)"
-        raise RegisterError(f"{p}, {id}: cannot move from {before} to {status}. "
-                            f"Fix: from {before} the next status is {allowed}.")
-    day = _date(date, f"{p}, {id}")
-    last_day = _dt.date.fromisoformat(register[register["id"].eq(id)]["date"].iloc[-1])
-    if day < last_day:
-        raise RegisterError(f"{p}, {id}: date {day} is before its last change ({last_day}). "
-                            "Fix: give the date of this change, on or after the last one.")
-    row = {c: "" for c in register.columns}
-    row.update({"id": id, "date": day.isoformat(), "status": status, "note": note, "source": source,
-                "barriers": barriers or "", "next_step": next_step or "", "partners": partners or ""})
-    new = pd.concat([register, pd.DataFrame([row])], ignore_index=True)
-    _write(p, new)
+        raise RegisterError(f"{shown}, {id}: unknown status '{status}'. Fix: use one of {', '.join(STATUSES)}.")
+    day = _date(date, f"{shown}, {id}")
+
+    def plan(register: pd.DataFrame) -> pd.DataFrame:
+        state = current(register).set_index("id")
+        if id not in state.index:
+            raise RegisterError(f"{shown}: no opportunity '{id}'. "
+                                f"Fix: use one of {ids_text(sorted(state.index), limit=40)}.")
+        before = state.loc[id, "status"]
+        if status != before and status not in NEXT[before]:
+            allowed = ", ".join(sorted(NEXT[before])) or "none (abandoned is final)"
+            raise RegisterError(f"{shown}, {id}: cannot move from {before} to {status}. "
+                                f"Fix: from {before} the next status is {allowed}.")
+        last_day = _dt.date.fromisoformat(register[register["id"].eq(id)]["date"].iloc[-1].strip())
+        if day < last_day:
+            raise RegisterError(f"{shown}, {id}: date {day} is before its last change ({last_day}). "
+                                "Fix: give the date of this change, on or after the last one.")
+        row = {c: "" for c in register.columns}
+        row.update({"id": id, "date": day.isoformat(), "status": status, "note": note, "source": source,
+                    "barriers": barriers or "", "next_step": next_step or "", "partners": partners or ""})
+        return pd.concat([register, pd.DataFrame([row], dtype=object)], ignore_index=True)
+
+    return _change(shown, real, plan, timeout)
+
+
+def _change(shown: Path, real: Path, plan: Callable[[pd.DataFrame], pd.DataFrame | None],
+            timeout: float | None) -> pd.DataFrame:
+    """Apply ``plan`` to the register: checked first, then again on a fresh read under the lock.
+
+    ``plan`` returns the new register, or None to leave it as it is. A bad register or a refused
+    change fails before any lock file is made beside the register.
+    """
+    _check_file(shown, what="register", fix=_REGISTER_FIX)
+    plan(_read(shown)[0])
+    _check_writable(shown, real)
+    with _locked(shown, real, LOCK_TIMEOUT_S if timeout is None else timeout):
+        register = _read(shown)[0]  # read again: another command may have changed it meanwhile
+        new = plan(register)
+        if new is None:
+            return register
+        _write(shown, real, new)
     return new
 
 
+def _read_links(links: Any) -> tuple[pd.DataFrame, str, list[int] | None]:
+    """The links table to add, checked: its columns, and numbers in quantity and distance_m."""
+    import pandas as pd
+
+    if isinstance(links, (str, os.PathLike)):
+        source = Path(links)
+        table, lines = _read_csv(source, what="links file", fix="give the links.csv written by "
+                                 "'eipgis symbiosis PARK --flows FILE -o DIR'")
+        line_of: list[int] | None = lines
+        where = f"{source}"
+    else:
+        table = links.drop(columns="geometry", errors="ignore").reset_index(drop=True)
+        line_of, where = None, "links"
+    missing = [c for c in REQUIRED_LINK_COLUMNS if c not in table.columns]
+    if missing:
+        at = ", line 1" if line_of is not None else ""
+        raise RegisterError(f"{where}{at}: missing column(s) {', '.join(missing)}. Fix: give the "
+                            "links.csv written by 'eipgis symbiosis' (columns " + ", ".join(REQUIRED_LINK_COLUMNS)
+                            + ", …).")
+    problems = Problems(where)
+    for col in ("quantity", "distance_m"):
+        values = pd.to_numeric(table[col], errors="coerce").astype(float)
+        bad = ~(values.map(math.isfinite) & values.ge(0))
+        for k in bad[bad].index[:20]:
+            row = f"line {line_of[k]}" if line_of is not None else f"row {k + 1}"
+            problems.add(f"{row}, column '{col}'", f"'{table.at[k, col]}' is not a number ≥ 0",
+                         "write a finite number such as 1200 or 35.5")
+    for col in ("supplier", "receiver", "material"):
+        empty = table[col].fillna("").astype(str).str.strip().eq("")
+        for k in empty[empty].index[:20]:
+            row = f"line {line_of[k]}" if line_of is not None else f"row {k + 1}"
+            problems.add(f"{row}, column '{col}'", "empty", f"give the link's {col}")
+    problems.raise_if_any(RegisterError)
+    return table, where, line_of
+
+
 def add_links(path: str | os.PathLike[str], links: Any, *, date: str,
-              source: str = "eipgis symbiosis matching") -> pd.DataFrame:
+              source: str = "eipgis symbiosis matching", timeout: float | None = None) -> pd.DataFrame:
     """Add links found by matching as new ``identified`` opportunities (``IS-nn`` or ``IU-nn``).
 
     A link whose supplier, receiver and material are already in the register is skipped.
     ``links`` is the ``links`` frame of a :class:`~eipgis.symbiosis.SymbiosisResult` (or its CSV).
+    The register is locked, re-read and replaced atomically as in :func:`update`; the ids added
+    are in ``result.attrs["added"]``.
     """
     import pandas as pd
 
-    p = Path(path)
-    register = read_register(p)
+    shown, real = _target(path)
     day = _date(date, "--date").isoformat()
-    table = pd.read_csv(links, dtype=str, keep_default_na=False) if isinstance(links, (str, Path)) \
-        else links.drop(columns="geometry", errors="ignore")
-    known = list(zip(register["partners"], register["material"]))
+    table, _, _ = _read_links(links)
+    added: list[str] = []
 
-    def listed(supplier: str, receiver: str, material: str) -> bool:
-        def names(node: str, text: str) -> bool:
-            return re.search(rf"(?<![\w-]){re.escape(node)}(?![\w-])", text) is not None
-        return any(material in mats and names(supplier, partners) and names(receiver, partners)
-                   for partners, mats in known)
+    def plan(register: pd.DataFrame) -> pd.DataFrame | None:
+        added.clear()
+        known = list(zip(register["partners"], register["material"]))
 
-    numbers: dict[str, int] = {}
-    for prefix in ("IS", "IU"):
-        ids = register["id"][register["id"].str.startswith(prefix + "-")].str[3:]
-        numbers[prefix] = max([int(i) for i in ids if i.isdigit()] or [0])
-    rows = []
-    for rec in table.to_dict("records"):
-        partners = f"{rec['supplier']} → {rec['receiver']}"
-        if listed(rec["supplier"], rec["receiver"], rec["material"]):
-            continue
-        prefix = "IU" if rec.get("kind") == "industrial-urban" else "IS"
-        numbers[prefix] += 1
-        rows.append({c: "" for c in register.columns} | {
-            "id": f"{prefix}-{numbers[prefix]:02d}", "date": day, "status": "identified",
-            "title": f"{rec['material']} → {rec.get('use', '')}: {rec.get('supplier_name', '')} → "
-                     f"{rec.get('receiver_name', '')}",
-            "partners": partners, "material": rec["material"],
-            "note": f"{float(rec['quantity']):,.0f} {rec['unit']}, {float(rec['distance_m']):,.0f} m "
-                    f"({'road network' if str(rec['network']).lower() in ('true', '1') else 'straight line'})",
-            "source": f"{source}; {rec.get('source', '')}", "link": rec.get("link_id", "")})
-        known.append((partners, rec["material"]))
-    if rows:
-        register = pd.concat([register, pd.DataFrame(rows)], ignore_index=True)
-        _write(p, register)
+        def listed(supplier: str, receiver: str, material: str) -> bool:
+            def names(node: str, text: str) -> bool:
+                return re.search(rf"(?<![\w-]){re.escape(node)}(?![\w-])", text) is not None
+            return any(material in mats and names(supplier, partners) and names(receiver, partners)
+                       for partners, mats in known)
+
+        numbers: dict[str, int] = {}
+        for prefix in ("IS", "IU"):
+            ids = register["id"][register["id"].astype(str).str.startswith(prefix + "-")].str[3:]
+            numbers[prefix] = max([int(i) for i in ids if i.isdigit()] or [0])
+        rows = []
+        for rec in table.to_dict("records"):
+            rec = {k: "" if v is None or (isinstance(v, float) and math.isnan(v)) else v for k, v in rec.items()}
+            supplier, receiver, material = (str(rec["supplier"]), str(rec["receiver"]), str(rec["material"]))
+            partners = f"{supplier} → {receiver}"
+            if listed(supplier, receiver, material):
+                continue
+            prefix = "IU" if rec.get("kind") == "industrial-urban" else "IS"
+            numbers[prefix] += 1
+            rows.append({c: "" for c in register.columns} | {
+                "id": f"{prefix}-{numbers[prefix]:02d}", "date": day, "status": "identified",
+                "title": f"{material} → {rec.get('use', '')}: {rec.get('supplier_name', '')} → "
+                         f"{rec.get('receiver_name', '')}",
+                "partners": partners, "material": material,
+                "note": f"{float(rec['quantity']):,.0f} {rec['unit']}, {float(rec['distance_m']):,.0f} m "
+                        f"({'road network' if str(rec['network']).lower() in ('true', '1') else 'straight line'})",
+                "source": f"{source}; {rec.get('source', '')}", "link": str(rec.get("link_id", ""))})
+            known.append((partners, material))
+            added.append(rows[-1]["id"])
+        if not rows:
+            return None
+        return pd.concat([register, pd.DataFrame(rows, dtype=object)], ignore_index=True)
+
+    register = _change(shown, real, plan, timeout)
+    register.attrs["added"] = list(added)
     return register
 
 
