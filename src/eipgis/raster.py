@@ -141,7 +141,7 @@ class ObservedGreen:
     green_m2: float
     per_parcel: pd.DataFrame = field(repr=False)
     composition_m2: dict[int, float] = field(default_factory=dict)
-    min_coverage: float = 0.5
+    min_coverage: float = MIN_COVERAGE
 
     @property
     def coverage(self) -> float:
@@ -337,7 +337,7 @@ def observed_green(
     green_classes: Iterable[int] | str | None = None,
     ndvi_min: float | None = None,
     legend: Mapping[int, Any] | None = WORLDCOVER,
-    min_coverage: float = 0.5,
+    min_coverage: float = MIN_COVERAGE,
     band: int = 1,
     engine: str = "auto",
 ) -> ObservedGreen:
@@ -356,7 +356,8 @@ def observed_green(
         Class codes a land-cover raster may hold (default: the WorldCover legend). A code in
         the raster or in ``green_classes`` outside it is an error; ``None`` accepts any code.
     min_coverage : float
-        A parcel the raster observes on less than this share of its area gets no green share.
+        A parcel the raster observes (valid pixels: not no-data, NaN or masked) on less than
+        this share of its area is not assessed: it gets no green share and is never flagged.
     band : int
         Band to read (1-based).
     engine : {"auto", "exactextract", "shapely"}
@@ -603,13 +604,15 @@ def observed_green_share(
     raster: str,
     green_classes: list[int] | None = None,
     ndvi_min: float | None = None,
-    min_coverage: float = 0.5,
+    min_coverage: float = MIN_COVERAGE,
     paper_min_share: float = 0.5,
 ) -> Measure:
     """Observed green share of the park: green pixels / observed pixels inside the boundary.
 
     The share is of the part of the park the raster observes; ``coverage`` in the extra
     figures says how much that is, and ``lower_bound`` is green / whole park.
+    ``parcel_coverage`` gives each parcel's share covered by valid pixels; parcels below
+    ``min_coverage`` are listed in ``not_assessed`` (never flagged green on paper only).
     """
     obs = observed_green(park, raster, green_classes=green_classes, ndvi_min=ndvi_min,
                          min_coverage=min_coverage)
@@ -627,6 +630,13 @@ def observed_green_share(
             "lower_bound": obs.green_m2 / obs.park_m2 if obs.park_m2 else 0.0,
             "green_on_paper_only": paper,
             "unobserved_parcels": obs.unobserved(),
+            "min_coverage": obs.min_coverage,
+            "parcel_coverage": {str(k): float(v) for k, v in obs.per_parcel["coverage"].items()},
+            "not_assessed": obs.unobserved(),
+            "not_assessed_reason": (
+                f"valid pixels cover less than {obs.min_coverage:.0%} of the parcel (no data, "
+                "NaN, masked or outside the raster): its green share is not judged"
+            ),
             "composition_ha": {str(k): v / 1e4 for k, v in sorted(obs.composition_m2.items())},
         },
     )
@@ -639,7 +649,7 @@ def green_parcels_observed(
     raster: str,
     green_classes: list[int] | None = None,
     ndvi_min: float | None = None,
-    min_coverage: float = 0.5,
+    min_coverage: float = MIN_COVERAGE,
     classes: Iterable[str] = ("green",),
 ) -> Measure:
     """Observed green share of each green parcel; a low one is green on paper only.
@@ -688,7 +698,7 @@ def observed_green_criteria(
     ndvi_min: float | None = None,
     min_share: float = 0.10,
     parcel_min_share: float = 0.5,
-    min_coverage: float = 0.5,
+    min_coverage: float = MIN_COVERAGE,
 ) -> list[Criterion]:
     """The two raster criteria: ``OBS-GREEN`` (park) and ``OBS-GREEN-PAPER`` (each green parcel).
 
