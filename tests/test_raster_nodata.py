@@ -304,3 +304,34 @@ def test_green_classes_must_fit_the_dtype_without_a_legend(park, tmp_path):
     with pytest.raises(eipgis.errors.InputError, match="10.5 is not a class code"):
         observed_green(park, path, green_classes=[10.5], legend=None)
     assert observed_green(park, path, green_classes=[50], legend=None).green_share == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_coarse_raster_one_pixel_wide_all_nodata(square_gpkg, tmp_path, capsys, engine):
+    """A 2 km raster (MODIS-like) whose one pixel holds the whole park, marked no data: the park
+    is one pixel wide, where exactextract's own mask handling used to count the pixel as land
+    (0 % green, G1 and G2 green on paper only, exit 0)."""
+    path = write_raster(tmp_path / "coarse.tif", np.full((2, 2), 255, np.uint8), nodata=255,
+                        transform=from_origin(X0 - 500, Y0 + 1500, 2000, 2000))
+    park = eipgis.load_park(square_gpkg)
+    with pytest.raises(RasterError, match="every pixel of the raster over the park is no data"):
+        observed_green(park, path, engine=engine)
+    code, _, err = run_cli(["check", str(square_gpkg), "--landcover", str(path)], capsys)
+    assert code == 2 and "no-data value 255" in err
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_strip_narrower_than_a_pixel(park, tmp_path, engine):
+    """20 m pixels from x −5: G1 (x 0–10) lies inside column 0, half of each of its pixels.
+    Column 0 is tree cover on rows 0–24 (y 515–1015) and no data below: G1 is seen on
+    y 515–1000 = 48.5 % of its length, under 50 %, so it is not assessed."""
+    data = np.full((51, 51), 50, dtype=np.uint8)
+    data[:25, 0] = 10
+    data[25:, 0] = 255
+    path = write_raster(tmp_path / "strip.tif", data, nodata=255,
+                        transform=from_origin(X0 - 5, Y0 + 1015, 20, 20))
+    obs = observed_green(park, path, engine=engine)
+    g1 = obs.per_parcel.loc["G1"]
+    assert g1["coverage"] == pytest.approx(0.485, abs=1e-9)
+    assert np.isnan(g1["green_share"])
+    assert "G1" in obs.unobserved()
