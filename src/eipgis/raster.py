@@ -370,7 +370,9 @@ def observed_green(
     Raises
     ------
     RasterError, CRSError
-        No CRS, no overlap with the park, an unknown class code, NDVI outside [-1, 1].
+        No usable CRS, no overlap with the park, no valid pixel over it (all no data), an
+        empty or damaged file, an unknown class code or one outside the raster's data type,
+        NDVI outside [-1, 1].
 
     Examples
     --------
