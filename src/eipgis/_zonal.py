@@ -52,17 +52,24 @@ def _zonal(shapes: Any, transform: Any, shape: tuple[int, int], mask: Any, green
         extent = (transform.c, transform.f + transform.e * height,
                   transform.c + transform.a * width, transform.f)
         frame = gpd.GeoDataFrame({"k": np.arange(n_shapes)}, geometry=list(shapes), crs=srs_wkt)
-        green_src = NumPyRasterSource(np.ma.masked_array(green.astype(np.uint8), mask=mask),
-                                      *extent, srs_wkt=srs_wkt)
+        # No data goes to exactextract as a no-data value, not as a numpy mask: exactextract
+        # 0.3 ignores the mask of a window one pixel wide (a strip narrower than a pixel).
+        invalid = np.asarray(mask, dtype=bool)
+        green_grid = np.where(invalid, _NODATA_U8, np.asarray(green, dtype=np.uint8)).astype(np.uint8)
+        green_src = NumPyRasterSource(green_grid, *extent, nodata=_NODATA_U8, srs_wkt=srs_wkt)
         stats = exact_extract(green_src, frame, ["count", "sum"], include_cols=["k"], output="pandas")
         stats = stats.set_index("k").reindex(np.arange(n_shapes)).fillna(0.0)
         weights: dict[int, float] = {}
-        if codes is not None:
-            class_src = NumPyRasterSource(np.ma.masked_array(codes, mask=mask), *extent, srs_wkt=srs_wkt)
+        if codes is not None and not invalid.all():
+            # Codes as dense indices 0…k−1 (any dtype), −1 = no data.
+            seen, index = np.unique(np.asarray(codes)[~invalid], return_inverse=True)
+            index_grid = np.full(invalid.shape, -1, dtype=np.int32)
+            index_grid[~invalid] = index
+            class_src = NumPyRasterSource(index_grid, *extent, nodata=-1, srs_wkt=srs_wkt)
             comp = exact_extract(class_src, frame.iloc[[n_shapes - 1]], ["unique", "frac"],
                                  output="pandas")
             if len(comp):
-                weights = {int(c): float(f) for c, f in
+                weights = {int(seen[int(i)]): float(f) for i, f in
                            zip(comp["unique"].iloc[0], comp["frac"].iloc[0], strict=True)}
         return stats["count"].to_numpy(dtype=float), stats["sum"].to_numpy(dtype=float), weights
     gid, cell, frac = cell_fractions(shapes, transform, shape, srs_wkt=srs_wkt, engine=engine)
@@ -174,6 +181,9 @@ def _fractions_shapely(geoms: Any, transform: Any, shape: tuple[int, int]) -> tu
     keep = frac > 0
     return gid[keep], (rows * width + cols)[keep], frac[keep]
 
+
+#: The no-data value of the 0/1 green grid handed to exactextract.
+_NODATA_U8 = 255
 
 #: Pixel boxes built at once by the shapely engine (about 100 MB).
 _CHUNK_CELLS = 200_000

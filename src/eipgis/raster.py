@@ -15,10 +15,21 @@ Warping the raster into the park's CRS instead would resample it: nearest-neighb
 class edges by up to half a pixel and drops or duplicates pixels, and any other resampling
 invents class codes that do not exist. For a 10 m land-cover raster and 1 ha parcels that is
 an error of several per cent per parcel; transforming the vectors has none of it.
+
+What counts as observed
+-----------------------
+A pixel is *valid* unless the file says it holds no data: its band's no-data value, an internal
+or sidecar mask (or alpha band) as rasterio reads them, NaN in a float raster, and for the
+WorldCover legend the code 0. Invalid pixels are left out of every figure, by every zonal engine:
+a parcel's ``coverage`` is its area under valid pixels / its area, and its ``green_share`` is green
+area / valid area. A parcel whose coverage is below ``min_coverage`` (default
+``MIN_COVERAGE`` = 0.5) is *not assessed*: it gets no green share and is never flagged. A raster
+with no valid pixel over the park, or none over it at all, is a :class:`RasterError`.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import weakref
 from collections.abc import Iterable, Mapping
@@ -37,19 +48,20 @@ if TYPE_CHECKING:
     from .park import Park
 
 __all__ = [
-    "WORLDCOVER",
     "DEFAULT_GREEN_CLASSES",
     "LANDUSE_CODES",
-    "RasterError",
+    "MIN_COVERAGE",
+    "WORLDCOVER",
     "ObservedGreen",
-    "observed_green",
-    "observed_green_share",
-    "green_parcels_observed",
-    "observed_green_criteria",
-    "with_observed_green",
-    "rasterize_landuse",
-    "parse_classes",
+    "RasterError",
     "cell_fractions",
+    "green_parcels_observed",
+    "observed_green",
+    "observed_green_criteria",
+    "observed_green_share",
+    "parse_classes",
+    "rasterize_landuse",
+    "with_observed_green",
 ]
 
 #: ESA WorldCover 10 m (v100 2020, v200 2021) legend: code → English and Vietnamese name.
@@ -72,6 +84,9 @@ _NO_DATA_CODES = {0}
 
 #: WorldCover classes counted as green by default: tree cover, shrubland, grassland.
 DEFAULT_GREEN_CLASSES: tuple[int, ...] = (10, 20, 30)
+
+#: A parcel seen on less than this share of its area (valid pixels) is not assessed.
+MIN_COVERAGE = 0.5
 
 #: Densify polygon edges to this length (m, in the park's CRS) before transforming them.
 DENSIFY_M = 25.0
@@ -126,7 +141,7 @@ class ObservedGreen:
     green_m2: float
     per_parcel: pd.DataFrame = field(repr=False)
     composition_m2: dict[int, float] = field(default_factory=dict)
-    min_coverage: float = 0.5
+    min_coverage: float = MIN_COVERAGE
 
     @property
     def coverage(self) -> float:
@@ -153,9 +168,18 @@ def parse_classes(text: str | Iterable[int] | None) -> tuple[int, ...] | None:
     """``"10,20,30"`` → ``(10, 20, 30)``; a bad token is an :class:`InputError` that names it."""
     if text is None:
         return None
-    if not isinstance(text, str):
-        return tuple(int(v) for v in text)
     out: list[int] = []
+    if not isinstance(text, str):
+        for value in text:
+            if isinstance(value, bool) or not _is_whole(value):
+                raise InputError(
+                    f"--green-classes: {value!r} is not a class code. "
+                    "Fix: give whole numbers, e.g. green_classes=[10, 20, 30]."
+                )
+            out.append(int(value))
+        if not out:
+            raise InputError("--green-classes: no class code given. Fix: e.g. --green-classes 10,20,30.")
+        return tuple(out)
     for token in text.replace(";", ",").split(","):
         token = token.strip()
         if not token:
@@ -172,20 +196,55 @@ def parse_classes(text: str | Iterable[int] | None) -> tuple[int, ...] | None:
     return tuple(out)
 
 
+def _is_whole(value: Any) -> bool:
+    """Whether ``value`` is a whole number (``10``, ``10.0``, ``numpy.int16(10)``)."""
+    import numbers
+
+    if isinstance(value, numbers.Integral):
+        return True
+    return isinstance(value, numbers.Real) and math.isfinite(float(value)) and float(value).is_integer()
+
+
+def _check_ndvi_min(ndvi_min: Any) -> float:
+    """``--ndvi-min`` as a float: finite and in [-1, 1], else an :class:`InputError`."""
+    try:
+        value = float(ndvi_min)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not math.isfinite(value) or not -1.0 <= value <= 1.0:
+        raise InputError(
+            f"--ndvi-min {ndvi_min}: not a number in the NDVI range, outside [-1, 1]. "
+            "Fix: give a threshold from -1 to 1, e.g. --ndvi-min 0.4."
+        )
+    return value
+
+
 def _open(path: str) -> Any:
     import rasterio
-    from rasterio.errors import RasterioIOError
+    from rasterio.errors import RasterioError
 
-    if not Path(path).exists():
+    file = Path(path)
+    if not file.exists():
         raise RasterError(
             f"{path}: no such raster file. Fix: give the path of a GeoTIFF land-cover or NDVI raster."
         )
+    if not file.is_file():
+        raise RasterError(
+            f"{path}: not a regular file (a folder, pipe or device). Fix: give the path of a GeoTIFF "
+            "land-cover or NDVI raster."
+        )
+    if file.stat().st_size == 0:
+        raise RasterError(f"{path}: the file is empty. Fix: export the raster again as a GeoTIFF.")
     try:
-        return rasterio.open(path)
-    except RasterioIOError as exc:
+        src = rasterio.open(path)
+    except (RasterioError, OSError) as exc:
         raise RasterError(
             f"{path}: cannot be opened as a raster ({exc}). Fix: export it from QGIS as a GeoTIFF."
         ) from None
+    if src.count == 0 or src.width == 0 or src.height == 0:
+        src.close()
+        raise RasterError(f"{path}: the raster has no pixels. Fix: export it again as a GeoTIFF.")
+    return src
 
 
 def check_raster(raster: str | os.PathLike[str]) -> None:
@@ -210,18 +269,48 @@ def _raster_crs(src: Any, path: str) -> Any:
             f"{path}: the raster grid is rotated, which eipgis does not read. Fix: warp it to a "
             "north-up grid first (QGIS: Raster → Projections → Warp)."
         )
-    return pyproj.CRS.from_user_input(src.crs.to_wkt())
+    name = src.crs.to_string()
+    try:
+        crs = pyproj.CRS.from_user_input(src.crs.to_wkt())
+        name = crs.name
+        usable = crs.is_geographic or crs.is_projected
+        if usable:  # on Earth, and placeable: a transformation to lon/lat exists
+            pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    except (pyproj.exceptions.ProjError, pyproj.exceptions.CRSError):
+        usable = False
+    if not usable:
+        raise CRSError(
+            f"{path}: the raster's CRS ({name[:80]}) is not a map CRS on Earth that "
+            "eipgis can place (a local, engineering or other-planet CRS). Fix: assign the raster's "
+            "real CRS (QGIS: Raster → Projections → Assign Projection), e.g. EPSG:4326 for ESA "
+            "WorldCover tiles."
+        )
+    return crs
 
 
-def _to_raster_crs(geoms: Any, park_crs: Any, raster_crs: Any) -> Any:
+def _to_raster_crs(geoms: Any, park_crs: Any, raster_crs: Any, *, path: str = "the raster") -> Any:
     """Densify, then transform geometries from the park's CRS into the raster's."""
     import geopandas as gpd
+    import numpy as np
+    import pyproj
     import shapely
 
     if raster_crs == park_crs or raster_crs.equals(park_crs, ignore_axis_order=True):
         return geoms
     dense = shapely.segmentize(geoms, max_segment_length=DENSIFY_M)
-    out = gpd.GeoSeries(dense, crs=park_crs).to_crs(raster_crs).values
+    try:
+        out = gpd.GeoSeries(dense, crs=park_crs).to_crs(raster_crs).values
+    except (pyproj.exceptions.ProjError, pyproj.exceptions.CRSError) as exc:
+        raise CRSError(
+            f"{path}: the park cannot be transformed into the raster's CRS ({_label(raster_crs)}): "
+            f"{exc}. Fix: assign the raster's real CRS, or warp it to the park's CRS in QGIS."
+        ) from None
+    if not np.isfinite(shapely.bounds(out[~shapely.is_missing(out)])).all():
+        raise RasterError(
+            f"{path}: the park lies outside the area where the raster's CRS ({_label(raster_crs)}) "
+            "can be used, so the raster cannot show it. Fix: use a raster of the park's area, "
+            "and check that the raster's CRS is right."
+        )
     # A thin spike may cross itself after rounding into degrees: repair, keep the polygons.
     bad = ~shapely.is_valid(out) & ~shapely.is_missing(out)
     if bad.any():
@@ -248,7 +337,7 @@ def observed_green(
     green_classes: Iterable[int] | str | None = None,
     ndvi_min: float | None = None,
     legend: Mapping[int, Any] | None = WORLDCOVER,
-    min_coverage: float = 0.5,
+    min_coverage: float = MIN_COVERAGE,
     band: int = 1,
     engine: str = "auto",
 ) -> ObservedGreen:
@@ -267,7 +356,8 @@ def observed_green(
         Class codes a land-cover raster may hold (default: the WorldCover legend). A code in
         the raster or in ``green_classes`` outside it is an error; ``None`` accepts any code.
     min_coverage : float
-        A parcel the raster observes on less than this share of its area gets no green share.
+        A parcel the raster observes (valid pixels: not no-data, NaN or masked) on less than
+        this share of its area is not assessed: it gets no green share and is never flagged.
     band : int
         Band to read (1-based).
     engine : {"auto", "exactextract", "shapely"}
@@ -280,7 +370,9 @@ def observed_green(
     Raises
     ------
     RasterError, CRSError
-        No CRS, no overlap with the park, an unknown class code, NDVI outside [-1, 1].
+        No usable CRS, no overlap with the park, no valid pixel over it (all no data), an
+        empty or damaged file, an unknown class code or one outside the raster's data type,
+        NDVI outside [-1, 1].
 
     Examples
     --------
@@ -294,6 +386,7 @@ def observed_green(
     import pandas as pd
     import shapely
     from rasterio import windows
+    from rasterio.errors import RasterioError
     from rasterio.features import geometry_mask
 
     path = str(raster)
@@ -303,8 +396,10 @@ def observed_green(
             "Fix: drop --green-classes or --ndvi-min."
         )
     classes = parse_classes(green_classes)
-    if ndvi_min is not None and not -1.0 <= float(ndvi_min) <= 1.0:
-        raise InputError(f"--ndvi-min {ndvi_min}: outside [-1, 1]. Fix: e.g. --ndvi-min 0.4.")
+    if ndvi_min is not None:
+        ndvi_min = _check_ndvi_min(ndvi_min)
+    if not (isinstance(min_coverage, (int, float)) and 0.0 <= float(min_coverage) <= 1.0):
+        raise InputError(f"min_coverage {min_coverage!r}: must be a share in [0, 1], e.g. 0.5.")
     stat = Path(path).stat() if Path(path).exists() else None
     key = (os.path.abspath(path), stat and stat.st_mtime_ns, stat and stat.st_size, classes,
            ndvi_min, tuple(sorted(legend)) if legend is not None else None, min_coverage, band,
@@ -317,7 +412,9 @@ def observed_green(
         rcrs = _raster_crs(src, path)
         if not 1 <= band <= src.count:
             raise RasterError(f"{path}: has {src.count} band(s), no band {band}. Fix: pick 1–{src.count}.")
-        is_float = np.issubdtype(np.dtype(src.dtypes[band - 1]), np.floating)
+        dtype = np.dtype(src.dtypes[band - 1])
+        is_float = np.issubdtype(dtype, np.floating)
+        nodata = src.nodatavals[band - 1]
         if ndvi_min is None and classes is None and is_float:
             raise RasterError(
                 f"{path}: holds decimal values ({src.dtypes[band - 1]}), which looks like NDVI, "
@@ -326,6 +423,20 @@ def observed_green(
             )
         if classes is None and ndvi_min is None:
             classes = DEFAULT_GREEN_CLASSES
+        if classes is not None and is_float:
+            raise RasterError(
+                f"{path}: holds decimal values, not land-cover class codes. Fix: pass --ndvi-min "
+                "for an NDVI raster, or give a land-cover raster of whole-number codes."
+            )
+        if classes is not None and np.issubdtype(dtype, np.integer):
+            info = np.iinfo(dtype)
+            misfit = [c for c in classes if not info.min <= c <= info.max]
+            if misfit:
+                raise RasterError(
+                    f"--green-classes: code(s) {', '.join(map(str, misfit))} cannot occur in {path}, "
+                    f"whose pixels are {dtype.name} ({info.min}–{info.max}). Fix: give the class "
+                    "codes the raster holds (see its legend), e.g. --green-classes 10,20,30."
+                )
         if classes is not None and legend is not None:
             unknown = [c for c in classes if c not in legend or c in _NO_DATA_CODES]
             if unknown:
@@ -337,9 +448,9 @@ def observed_green(
                 )
 
         parcels = park.landuse
-        geoms_r = _to_raster_crs(parcels.geometry.values, park.crs, rcrs)
+        geoms_r = _to_raster_crs(parcels.geometry.values, park.crs, rcrs, path=path)
         boundary_r = _to_raster_crs(
-            np.array([park.boundary_geometry], dtype=object), park.crs, rcrs
+            np.array([park.boundary_geometry], dtype=object), park.crs, rcrs, path=path
         )[0]
         park_bounds = boundary_r.bounds
         rb = src.bounds
@@ -356,24 +467,42 @@ def observed_green(
         win = win.round_offsets(op="floor").round_lengths(op="ceil")
         win = windows.Window(win.col_off - 1, win.row_off - 1, win.width + 2, win.height + 2)
         win = win.intersection(windows.Window(0, 0, src.width, src.height))
-        data = src.read(band, window=win, masked=True)
+        try:  # masked: the band's no-data value, internal or sidecar masks, alpha
+            data = src.read(band, window=win, masked=True)
+        except (RasterioError, OSError):
+            raise RasterError(
+                f"{path}: the raster cannot be read over the park; the file is damaged or "
+                "incomplete. Fix: copy or export it again as a GeoTIFF."
+            ) from None
         wt = src.window_transform(win)
         srs_wkt = rcrs.to_wkt()
 
+    no_overlap = RasterError(
+        f"{path}: the raster does not overlap the park (in the raster's CRS, {_label(rcrs)}, the "
+        f"raster covers {_fmt_bounds(rb)} and the park {_fmt_bounds(park_bounds)}). Fix: use a "
+        "raster of the park's area, and check that the raster's CRS is right."
+    )
     if data.size == 0:
-        raise RasterError(f"{path}: the raster does not overlap the park. Fix: use a raster of the park's area.")
+        raise no_overlap
     # Pixels touching the park: the ones whose values must make sense.
     touching = ~geometry_mask([boundary_r], out_shape=data.shape, transform=wt, all_touched=True)
-    values = np.ma.masked_invalid(data) if is_float else data
+    if not touching.any():
+        raise no_overlap
+    # NaN is no data in a float raster; ±inf is a value (out of range for NDVI).
+    values = np.ma.masked_where(np.isnan(data.filled(0)), data) if is_float else data
     mask = np.ma.getmaskarray(values)
+    worldcover = classes is not None and legend is not None
+    if worldcover:
+        mask = mask | np.isin(values.filled(0), list(_NO_DATA_CODES))
+    if not (touching & ~mask).any():
+        raise RasterError(
+            f"{path}: every pixel of the raster over the park is no data ({_nodata_words(nodata, is_float, worldcover)}), "
+            "so it shows nothing of the park's land cover. Fix: use a raster that covers the park "
+            "with data, or correct its no-data value (gdal_edit.py -a_nodata VALUE, or "
+            "-unsetnodata)."
+        )
     if classes is not None:
-        if is_float:
-            raise RasterError(
-                f"{path}: holds decimal values, not land-cover class codes. Fix: pass --ndvi-min "
-                "for an NDVI raster, or give a land-cover raster of whole-number codes."
-            )
         if legend is not None:
-            mask = mask | np.isin(values.filled(0), list(_NO_DATA_CODES))
             seen, counts = np.unique(np.asarray(values)[touching & ~mask], return_counts=True)
             unknown = [(int(v), int(n)) for v, n in zip(seen, counts, strict=True) if int(v) not in legend]
             if unknown:
@@ -412,10 +541,11 @@ def observed_green(
     observed_m2 = coverage * area_m2
     green_m2 = np.nan_to_num(green_of_observed) * observed_m2
 
-    if observed_m2[n] <= 0:
+    if observed_m2[n] <= 0:  # only pixels that touch the boundary from outside are valid
         raise RasterError(
-            f"{path}: the raster has no valid pixel inside the park (all no-data). Fix: use a "
-            "raster that covers the park, or check its no-data value."
+            f"{path}: the raster has no valid pixel inside the park (all no-data: "
+            f"{_nodata_words(nodata, is_float, worldcover)}). Fix: use a raster that covers the park with "
+            "data, or correct its no-data value."
         )
     total = sum(code_weights.values())
     composition = {code: w / total * float(observed_m2[n]) for code, w in code_weights.items() if w > 0}
@@ -448,6 +578,18 @@ def observed_green(
     return result
 
 
+def _nodata_words(nodata: float | None, is_float: bool, worldcover: bool) -> str:
+    """How the file marks no data, for a message: ``no-data value 255, masked pixels``."""
+    parts = ["masked pixels"]
+    if nodata is not None and not math.isnan(nodata):
+        parts.insert(0, f"the file's no-data value {nodata:g}")
+    if is_float:
+        parts.append("NaN")
+    if worldcover:
+        parts.append("WorldCover code 0")
+    return ", ".join(parts)
+
+
 def _label(crs: Any) -> str:
     from .crs import crs_label
 
@@ -464,13 +606,15 @@ def observed_green_share(
     raster: str,
     green_classes: list[int] | None = None,
     ndvi_min: float | None = None,
-    min_coverage: float = 0.5,
+    min_coverage: float = MIN_COVERAGE,
     paper_min_share: float = 0.5,
 ) -> Measure:
     """Observed green share of the park: green pixels / observed pixels inside the boundary.
 
     The share is of the part of the park the raster observes; ``coverage`` in the extra
     figures says how much that is, and ``lower_bound`` is green / whole park.
+    ``parcel_coverage`` gives each parcel's share covered by valid pixels; parcels below
+    ``min_coverage`` are listed in ``not_assessed`` (never flagged green on paper only).
     """
     obs = observed_green(park, raster, green_classes=green_classes, ndvi_min=ndvi_min,
                          min_coverage=min_coverage)
@@ -488,6 +632,13 @@ def observed_green_share(
             "lower_bound": obs.green_m2 / obs.park_m2 if obs.park_m2 else 0.0,
             "green_on_paper_only": paper,
             "unobserved_parcels": obs.unobserved(),
+            "min_coverage": obs.min_coverage,
+            "parcel_coverage": {str(k): float(v) for k, v in obs.per_parcel["coverage"].items()},
+            "not_assessed": obs.unobserved(),
+            "not_assessed_reason": (
+                f"valid pixels cover less than {obs.min_coverage:.0%} of the parcel (no data, "
+                "NaN, masked or outside the raster): its green share is not judged"
+            ),
             "composition_ha": {str(k): v / 1e4 for k, v in sorted(obs.composition_m2.items())},
         },
     )
@@ -500,7 +651,7 @@ def green_parcels_observed(
     raster: str,
     green_classes: list[int] | None = None,
     ndvi_min: float | None = None,
-    min_coverage: float = 0.5,
+    min_coverage: float = MIN_COVERAGE,
     classes: Iterable[str] = ("green",),
 ) -> Measure:
     """Observed green share of each green parcel; a low one is green on paper only.
@@ -549,7 +700,7 @@ def observed_green_criteria(
     ndvi_min: float | None = None,
     min_share: float = 0.10,
     parcel_min_share: float = 0.5,
-    min_coverage: float = 0.5,
+    min_coverage: float = MIN_COVERAGE,
 ) -> list[Criterion]:
     """The two raster criteria: ``OBS-GREEN`` (park) and ``OBS-GREEN-PAPER`` (each green parcel).
 
