@@ -34,6 +34,7 @@ class _Candidates:
     tenant: list[bool] = field(default_factory=list)  # the parcel has a listed tenant
     tiers: list[list[float]] = field(default_factory=list)  # frontage: m² per depth tier
     depth: list[float] = field(default_factory=list)  # frontage: the deepest strip (m)
+    road: list[bool] = field(default_factory=list)  # frontage: along a road (not its longest edge)
 
     def add(
         self,
@@ -48,7 +49,9 @@ class _Candidates:
         tenant: bool = False,
         tiers: list[float] | None = None,
         depth: float = 0.0,
+        road: bool = False,
     ) -> None:
+        self.road.append(road)
         self.tenant.append(tenant)
         self.tiers.append(tiers if tiers is not None else [area])
         self.depth.append(depth)
@@ -145,8 +148,12 @@ def _bulk_plots(park: Park, shares: list[Any], needs: dict[str, float]) -> list[
         need_k[k] -= areas[i]
         given.setdefault(k, []).append(ids[i])
     return [
-        {"op": "rezone", "parcels": parcels, "to": k,
-         "note": f"Whole industrial plots become {k}, chosen in bulk ({LABELS[k]['vi']})"}
+        {
+            "op": "rezone",
+            "parcels": parcels,
+            "to": k,
+            "note": f"Whole industrial plots become {k}, chosen in bulk ({LABELS[k]['vi']})",
+        }
         for k, parcels in given.items()
     ]
 
@@ -162,7 +169,7 @@ def _candidates(
     import numpy as np
     import shapely
 
-    from .indicators import _covered_m2, plot_building_density, plot_green_share
+    from .indicators import _covered_m2, plot_building_density
     from .park import _polygonal
 
     lu = park.landuse
@@ -189,7 +196,17 @@ def _candidates(
                 out.add("unassigned", "", group, float(g.area), 0.0, "unassigned", 0.0, g)
                 group += 1
     # Reserve parcels (free of industrial land; pay their conversion cost if they carry one).
-    plot_green = _covered_m2(lu, park.plot_green).to_numpy()
+    # Industrial plots: cheapest per m² first, at most MAX_PLOTS, enough to cover the need thrice.
+    ind = np.flatnonzero((cls == "industrial") & np.isfinite(unit_cost))
+    cost_per_m2 = unit_cost[ind] if has_cost else np.ones(len(ind))
+    ind = ind[np.lexsort((-areas[ind], cost_per_m2))]
+    take = int(np.searchsorted(np.cumsum(areas[ind]), 3.0 * total_need)) + 1
+    ind = ind[: min(max(take, 50), MAX_PLOTS, len(ind))]
+    # Plot green inside the parcels that may change (only those: the layer can be large).
+    plot_green = np.zeros(len(lu))
+    weighed = np.concatenate([np.flatnonzero(cls == "reserve"), ind])
+    if len(weighed) and not park.plot_green.empty:
+        plot_green[weighed] = _covered_m2(lu.iloc[weighed], park.plot_green).to_numpy()
     for i in np.flatnonzero(cls == "reserve"):
         c = 0.0 if not has_cost else unit_cost[i] * areas[i]
         if np.isfinite(c):
@@ -204,25 +221,16 @@ def _candidates(
                 None,
             )
             group += 1
-    # Industrial plots: cheapest per m² first, at most MAX_PLOTS, enough to cover the need thrice.
-    ind = np.flatnonzero((cls == "industrial") & np.isfinite(unit_cost))
     if not len(ind):
         return out
-    cost_per_m2 = unit_cost[ind] if has_cost else np.ones(len(ind))
-    order = np.lexsort((-areas[ind], cost_per_m2))
-    ind = ind[order]
-    cum = np.cumsum(areas[ind])
-    take = int(np.searchsorted(cum, 3.0 * total_need)) + 1
-    ind = ind[: min(max(take, 50), MAX_PLOTS, len(ind))]
     density = plot_building_density(park, classes=list(CLASSES))
-    greenm = plot_green_share(park, classes=list(CLASSES))
     dens_limit = _threshold(cset, "plot_building_density", 0.70)
     tall_limit = _param(cset, "plot_building_density", "tall_limit", 0.60)
     green_limit = _threshold(cset, "plot_green_share", 0.20)
     footprint = density.per_feature["footprint_m2"].to_numpy()
     tall = density.per_feature["over_5_floors"].to_numpy()
     limit = np.where(tall, tall_limit, dens_limit)
-    pg = greenm.per_feature["green_m2"].to_numpy()
+    pg = plot_green
     dens_ok = footprint / areas <= limit + 1e-9
     green_ok = pg / areas >= green_limit - 1e-9
 
@@ -234,7 +242,7 @@ def _candidates(
         else np.zeros(len(lu), dtype=bool)
     )
     polys = geoms[ind]
-    front, dmax = _frontage(park, ind)
+    front, dmax, on_road = _frontage(park, ind)
     breaks = [d for d in FRONTAGE_TIERS_M if d < float(dmax.max(initial=0.0))]
     depths = np.minimum.outer(np.array([*breaks, np.inf]), dmax).T  # plots × tiers
     cum = np.zeros(depths.shape)
@@ -263,19 +271,23 @@ def _candidates(
     cap = np.where(green_ok[rows], np.minimum(cap, green_cap), cap)
     cap = np.where(has, np.maximum(cap, 0.0), 0.0)
     tiers = np.diff(np.minimum(cum, cap[:, None]), axis=1, prepend=0.0)
+    # Whole plots cost as much per m² as their strips: they only matter where the strips of the
+    # weighed plots cannot cover the need (the programme stays a plain LP otherwise).
+    with_whole = float(cap[cap >= 1.0].sum()) < 1.5 * total_need
     for n, i in enumerate(ind):
         c_unit = unit_cost[i] if has_cost else 1.0
-        out.add(
-            "whole",
-            ids[i],
-            group,
-            float(areas[i]),
-            float(plot_green[i]),
-            "industrial",
-            float(c_unit * areas[i]),
-            None,
-            tenant=bool(has_tenant[i]),
-        )
+        if with_whole or cap[n] < 1.0:
+            out.add(
+                "whole",
+                ids[i],
+                group,
+                float(areas[i]),
+                float(plot_green[i]),
+                "industrial",
+                float(c_unit * areas[i]),
+                None,
+                tenant=bool(has_tenant[i]),
+            )
         if cap[n] >= 1.0:
             out.add(
                 "frontage",
@@ -288,16 +300,17 @@ def _candidates(
                 front[n],
                 tiers=[float(v) for v in tiers[n] if v > 0],
                 depth=float(dmax[n]),
+                road=bool(on_road[n]),
             )
         group += 1
     return out
 
 
-def _frontage(park: Park, rows: Any) -> tuple[Any, Any]:
+def _frontage(park: Park, rows: Any) -> tuple[Any, Any, Any]:
     """The road frontage of each plot in ``rows`` and how deep a strip along it may go.
 
     The frontage is the part of the plot's outline within 1 cm of a traffic parcel; a plot
-    that touches no road uses its longest straight edge. The depth stops at the nearest main
+    that touches no road uses its longest straight edge (``on_road`` false). The depth stops at the nearest main
     building (a strip never cuts one) and at the plot's own size.
     """
     import numpy as np
@@ -329,10 +342,9 @@ def _frontage(park: Park, rows: Any) -> tuple[Any, Any]:
                 order = np.argsort(owner, kind="stable")
                 parts, owner = parts[order], owner[order]
                 uniq = np.unique(owner)
-                lines[uniq] = shapely.multilinestrings(
-                    parts, indices=np.searchsorted(uniq, owner)
-                )
-    missing = np.flatnonzero(np.array([g is None for g in lines], dtype=bool))
+                lines[uniq] = shapely.multilinestrings(parts, indices=np.searchsorted(uniq, owner))
+    on_road = np.array([g is not None for g in lines], dtype=bool)
+    missing = np.flatnonzero(~on_road)
     if len(missing):  # no road: the longest straight edge
         rings = shapely.get_exterior_ring(
             shapely.get_geometry(shapely.simplify(geoms[missing], 0.05), 0)
@@ -357,12 +369,10 @@ def _frontage(park: Park, rows: Any) -> tuple[Any, Any]:
         if len(pi):
             dist = shapely.distance(lines[pi], bgeoms[bi])
             np.minimum.at(depth, pi, np.nan_to_num(dist, nan=np.inf))
-    return lines, depth
+    return lines, depth, on_road
 
 
-def _cut_frontage(
-    plots: Any, lines: Any, depth_max: Any, amounts: Any
-) -> list[Any]:
+def _cut_frontage(plots: Any, lines: Any, depth_max: Any, amounts: Any) -> list[Any]:
     """Cut strips along each plot's frontage: ``amounts[i]`` lists the m² of consecutive bands
     (the first next to the road); each band holds at least its area. Returns a list of bands
     per plot. The depths are found together by bisection (vectorised over plots)."""

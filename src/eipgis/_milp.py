@@ -80,16 +80,24 @@ def _solve(
     }
     top = max(float(unit.max()) if n else 1.0, 1.0)
     # Least cost; then least land touched (1e-6 of the dearest m²); then shallow strips before
-    # deep ones (1e-8 per tier) and strips before whole plots; and a tenant's whole plot only
-    # if it saves more than 1 % of its area elsewhere.
+    # deep ones (1e-4 per tier), roadside strips before other edges (5e-4) and strips before
+    # whole plots (2e-3); and a tenant's whole plot only if it saves more than 1 % of its area
+    # elsewhere.
     eps = 1e-6 * top
-    penalty = np.where(np.array(cand.kind) == "whole", 1e-7 * top, 0.0)
+    frontage = np.array(cand.kind) == "frontage"
+    # (The tie-breaks stay above the LP solvers' tolerances of about 1e-7, or they are lost.)
+    tier = np.where(frontage, 1e-4, 0.0)
+    # A plot without road frontage gives its longest edge only after the roadside strips.
+    off_road = np.where(frontage & ~np.array(cand.road, dtype=bool), 5e-4 * top, 0.0)
+    penalty = np.where(np.array(cand.kind) == "whole", 2e-3 * top, 0.0)
     penalty += np.where(
         np.array(cand.tenant, dtype=bool) & (np.array(cand.kind) == "whole"), 1e-2 * top, 0.0
     )
     prob += pulp.lpSum(
         (cost[j] + (eps + penalty[j]) * area[j]) * v for (j, _), v in x.items()
-    ) + pulp.lpSum((unit[j] + eps + 1e-8 * top * t) * v for (j, _, t), v in y.items())
+    ) + pulp.lpSum(
+        (unit[j] + eps + tier[j] * top * t + off_road[j]) * v for (j, _, t), v in y.items()
+    )
     y_of: dict[int, list[Any]] = {}
     for (j, _, _), v in y.items():
         y_of.setdefault(int(j), []).append(v)

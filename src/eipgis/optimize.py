@@ -91,7 +91,7 @@ class Plan:
         text = (
             f"{'phương án chuyển đổi' if vi else 'plan converts'} {self.plan_ha:,.2f} ha; "
             f"{'cận dưới' if vi else 'lower bound'} {self.lower_bound_ha:,.2f} ha; "
-            f"{self.gap * 100:+.1f} %"
+            f"{max(self.gap * 100, 0.0) if abs(self.gap) < 5e-4 else self.gap * 100:+.1f} %"
         )
         if self.gap_cause:
             text += f" ({'nguyên nhân' if vi else 'because'}: {self.gap_cause})"
@@ -269,9 +269,9 @@ def optimize(
         stripped = Scenario.from_dict(
             {"schema_version": 1, "name": "strip", "operations": operations}
         ).apply(park)
-        log = Scenario.from_dict(
+        stripped, log = Scenario.from_dict(
             {"schema_version": 1, "name": "strip", "operations": operations}
-        ).apply_with_log(park)[1]
+        ).apply_with_log(park)
         band_industrial_m2 = float(log.loc[log["from"] == "industrial", "area_m2"].sum())
 
     # 2. What each land-share criterion still lacks.
@@ -339,8 +339,7 @@ def optimize(
             + ", ".join(targeted)
             + ". Ưu tiên đất dự trữ và đất chưa giao, sau đó dải đất dọc ranh giới làm dải cây "
             "xanh cách ly, rồi các dải dọc cạnh lô đất công nghiệp; chỉ chuyển cả lô khi không "
-            "còn cách khác. "
-            + _describe(cand, chosen, bool(strips and operations), "vi")
+            "còn cách khác. " + _describe(cand, chosen, bool(strips and operations), "vi")
         ),
         "park": park_ref,
         "criteria": criteria_ref or cset.id,
@@ -375,7 +374,7 @@ def optimize(
     bound_m2 = lower
     ratio = plan_m2 / bound_m2 if bound_m2 > 0 else 1.0
     cause = (
-        _gap_cause(park, changes, report, shares, strips, cand, chosen)
+        _gap_cause(changes, report, shares, strips, cand, chosen, bound_m2, plan_m2)
         if ratio > 1.0 + GAP_EXPLAINED
         else None
     )
@@ -558,21 +557,24 @@ def _operations(
 
 
 def _gap_cause(
-    park: Park,
     changes: Any,
     report: ComplianceReport,
     shares: list[Any],
     strips: list[Any],
     cand: _Candidates,
     chosen: list[tuple[int, str, float]],
+    bound_m2: float,
+    plan_m2: float,
 ) -> str:
     """Which constraint keeps the plan above its lower bound, in a planner's words."""
     land = changes[changes["layer"] == "landuse"]
     causes: list[tuple[float, str]] = []
     # Land the isolation strip takes from a class that has its own floor: it must be made up.
-    floors = {
-        cl for c in shares if c.op in (">=", ">") for cl in _classes_of(c)
-    } - {"green", "industrial", "reserve"}
+    floors = {cl for c in shares if c.op in (">=", ">") for cl in _classes_of(c)} - {
+        "green",
+        "industrial",
+        "reserve",
+    }
     band = land[(land["op"] == "green_strip") & land["from"].isin(sorted(floors))]
     if len(band):
         width = max((float(c.params.get("width_m", 10.0)) for c in strips), default=10.0)
@@ -582,7 +584,9 @@ def _gap_cause(
                 float(by.sum()),
                 f"the {width:g} m isolation strip takes "
                 + ", ".join(f"{a / 1e4:,.2f} ha of {k} land" for k, a in by.items())
-                + " inside the band, which must be made up elsewhere",
+                + " inside the band, which must be made up elsewhere: no plan converts less than "
+                f"{(bound_m2 + float(by.sum())) / 1e4:,.2f} ha "
+                f"(this one {plan_m2 / (bound_m2 + float(by.sum())) * 100 - 100:+.1f} %)",
             )
         )
     # Land beyond a criterion's need: indivisible pieces (whole plots) overshoot it.
@@ -598,8 +602,9 @@ def _gap_cause(
             continue
         if whole_ids:
             front = [
-                cand.area[j] for j in range(len(cand)) if cand.kind[j] == "frontage"
-                and cand.parcel[j] in whole_ids
+                cand.area[j]
+                for j in range(len(cand))
+                if cand.kind[j] == "frontage" and cand.parcel[j] in whole_ids
             ]
             text = (
                 f"indivisible plots: {', '.join(whole_ids[:5])}"

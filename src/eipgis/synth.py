@@ -341,7 +341,7 @@ def mixed_shape_park(
     its south-west corner and cut by a diagonal across its north-east corner.
 
     The plots, roads and ring parcels that the diagonal crosses become trapezoids and
-    triangles (pieces under 100 m² are dropped), the boundary gains a slanted side that no
+    triangles, the boundary gains a slanted side that no
     green ring follows (the isolation strip fails there), and nothing is axis-aligned.
     Buildings, plot green and facilities not wholly inside the cut boundary are dropped.
 
@@ -380,7 +380,7 @@ def mixed_shape_park(
                 for g in clipped
             ]
             frame = frame.set_geometry(parts, crs=frame.crs)
-            frame = frame[shapely.area(np.asarray(frame.geometry.values)) >= 100.0]
+            frame = frame[shapely.area(np.asarray(frame.geometry.values)) > 0.0]
         elif name != "neighbourhoods":
             frame = frame[shapely.within(geoms, outline)]
         out[name] = frame.reset_index(drop=True)
