@@ -187,6 +187,9 @@ def _candidates(
     out = _Candidates()
     group = 0
     total_need = sum(max(v, 0.0) for v in needs.values())
+    # What reserve and unassigned land cannot give must come from industrial plots.
+    free = park.unassigned_m2 + float(areas[cls == "reserve"].sum())
+    plot_need = max(_need_by_class(shares, needs) - free, 0.0)
 
     # Unassigned land (free).
     if park.unassigned_m2 >= 1.0:
@@ -273,10 +276,12 @@ def _candidates(
     tiers = np.diff(np.minimum(cum, cap[:, None]), axis=1, prepend=0.0)
     # Whole plots cost as much per m² as their strips: they only matter where the strips of the
     # weighed plots cannot cover the need (the programme stays a plain LP otherwise).
-    with_whole = float(cap[cap >= 1.0].sum()) < 1.5 * total_need
+    # Enough of the first plots to cover twice what the strips cannot (binaries are dear).
+    short = plot_need - float(cap[cap >= 1.0].sum()) / 1.5
+    k_whole = 0 if short <= 0 else int(np.searchsorted(np.cumsum(a_plot), 2.0 * short)) + 50
     for n, i in enumerate(ind):
         c_unit = unit_cost[i] if has_cost else 1.0
-        if with_whole or cap[n] < 1.0:
+        if n < k_whole:
             out.add(
                 "whole",
                 ids[i],
@@ -394,16 +399,29 @@ def _cut_frontage(plots: Any, lines: Any, depth_max: Any, amounts: Any) -> list[
 
     for t in range(width):
         idx = np.flatnonzero(targets[:, t] > 0)
-        lo = np.zeros(len(idx))
+        goal = targets[idx, t]
+        # Regula falsi (Illinois), bracketing: the area grows almost linearly with the depth,
+        # so a few rounds find it; ``hi`` always holds at least the area asked for.
+        lo, f_lo = np.zeros(len(idx)), -goal
         hi = np.asarray(depth_max, dtype=float)[idx].copy()
+        f_hi = shapely.area(strip(hi, idx)) - goal
+        side = np.zeros(len(idx))
         for _ in range(60):
-            mid = (lo + hi) / 2
-            got = shapely.area(strip(mid, idx))
-            big = got >= targets[idx, t]
-            hi = np.where(big, mid, hi)
-            lo = np.where(big, lo, mid)
-            if np.all(hi - lo < 1e-7):
+            live = (f_hi > 1e-3) & (hi - lo > 1e-9)
+            if not live.any():
                 break
+            k = np.flatnonzero(live)
+            mid = hi[k] - f_hi[k] * (hi[k] - lo[k]) / (f_hi[k] - f_lo[k])
+            mid = np.where((mid > lo[k]) & (mid < hi[k]), mid, (lo[k] + hi[k]) / 2)
+            f_mid = shapely.area(strip(mid, idx[k])) - goal[k]
+            up = f_mid >= 0
+            hk, lk = k[up], k[~up]
+            hi[hk], f_hi[hk] = mid[up], f_mid[up]
+            f_lo[hk] = np.where(side[hk] == 1, f_lo[hk] / 2, f_lo[hk])
+            side[hk] = 1
+            lo[lk], f_lo[lk] = mid[~up], f_mid[~up]
+            f_hi[lk] = np.where(side[lk] == -1, f_hi[lk] / 2, f_hi[lk])
+            side[lk] = -1
         out_depths[idx, t] = hi
     result: list[list[Any]] = []
     cuts = [strip(out_depths[:, t], np.arange(n)) for t in range(width)]

@@ -374,7 +374,7 @@ def optimize(
     bound_m2 = lower
     ratio = plan_m2 / bound_m2 if bound_m2 > 0 else 1.0
     cause = (
-        _gap_cause(changes, report, shares, strips, cand, chosen, bound_m2, plan_m2)
+        _gap_cause(changes, baseline, report, shares, strips, cand, chosen, bound_m2, plan_m2)
         if ratio > 1.0 + GAP_EXPLAINED
         else None
     )
@@ -558,6 +558,7 @@ def _operations(
 
 def _gap_cause(
     changes: Any,
+    baseline: ComplianceReport,
     report: ComplianceReport,
     shares: list[Any],
     strips: list[Any],
@@ -597,7 +598,8 @@ def _gap_cause(
         r = report[c.id]
         if c.op not in (">=", ">"):
             continue
-        over = (r.value - float(c.threshold)) * r.measure.extent_m2
+        gained = (r.value - baseline[c.id].value) * r.measure.extent_m2
+        over = min((r.value - float(c.threshold)) * r.measure.extent_m2, gained)
         if over <= 1.0:
             continue
         if whole_ids:
