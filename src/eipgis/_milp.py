@@ -65,6 +65,27 @@ def _solve(
                 "to the park, "
                 "allow other classes to change (edit the scenario by hand), or relax the criterion."
             )
+    # Reserve and unassigned pieces alike in cost and plot green pool into one variable per
+    # class (100k-parcel parks hold thousands); the pool is shared out largest piece first.
+    pools: dict[int, list[int]] = {}
+    first: dict[tuple[Any, ...], int] = {}
+    for j in np.flatnonzero(divisible & (np.array(cand.kind) != "frontage")):
+        key = (
+            cand.kind[j],
+            cand.old[j],
+            round(unit[j], 12),
+            round(pgs[j] / max(area[j], 1e-12), 9),
+        )
+        pools.setdefault(first.setdefault(key, int(j)), []).append(int(j))
+    area, pgs = area.copy(), pgs.copy()
+    members_area = np.array(cand.area)
+    for rep, members in pools.items():
+        members.sort(key=lambda j: -members_area[j])
+        area[rep] = float(members_area[members].sum())
+        pgs[rep] = float(np.array(cand.plot_green)[members].sum())
+    pooled_out = {j for rep, members in pools.items() for j in members if j != rep}
+    tiers = [[float(area[j])] if j in pools else cand.tiers[j] for j in range(n)]
+    active = [j for j in np.flatnonzero(divisible) if int(j) not in pooled_out]
     prob = pulp.LpProblem("eipgis_restructuring", pulp.LpMinimize)
     # x: binary choice of a whole plot; y: m² of divisible land (per depth tier) given class k.
     x = {
@@ -74,8 +95,8 @@ def _solve(
     }
     y = {
         (j, k, t): _variable(prob, f"y_{j}_{k}_{t}", 0, float(cap), "Continuous")
-        for j in np.flatnonzero(divisible)
-        for t, cap in enumerate(cand.tiers[j])
+        for j in active
+        for t, cap in enumerate(tiers[j])
         for k in targets
     }
     top = max(float(unit.max()) if n else 1.0, 1.0)
@@ -105,7 +126,7 @@ def _solve(
     for j, g in enumerate(cand.group):
         groups.setdefault(g, []).append(j)
     for g, members in groups.items():
-        shares_of = [j for j in members if divisible[j]]
+        shares_of = [j for j in members if divisible[j] and j not in pooled_out]
         whole = [j for j in members if not divisible[j]]
         if shares_of:
             # Divisible land: its pieces add up to at most its area, none of it if the whole
@@ -118,7 +139,7 @@ def _solve(
                 f"land_{g}",
             )
             if len(targets) > 1:
-                for t, cap in enumerate(cand.tiers[j0]):
+                for t, cap in enumerate(tiers[j0]):
                     prob += (
                         pulp.lpSum(y[j0, k, t] for k in targets) <= float(cap),
                         f"tier_{g}_{t}",
@@ -158,9 +179,23 @@ def _solve(
         label += f" (time limit {time_limit_s:g} s reached: best plan found, optimality not proven)"
     chosen = [(int(j), k, float(area[j])) for (j, k), v in x.items() if (v.value() or 0) > 0.5]
     given: dict[tuple[int, str], float] = {}
+    left: dict[int, float] = {}
     for (j, k, _), v in y.items():
         given[int(j), k] = given.get((int(j), k), 0.0) + (v.value() or 0.0)
-    chosen += [(j, k, amount) for (j, k), amount in given.items() if amount > 0.01]
+    for (j, k), amount in sorted(given.items()):
+        if amount <= 0.01:
+            continue
+        if j not in pools:
+            chosen.append((j, k, amount))
+            continue
+        for m in pools[j]:  # share the pool out, largest piece first
+            take = min(amount, left.get(m, members_area[m]))
+            if take > 1e-9:
+                chosen.append((m, k, float(take)))
+                left[m] = left.get(m, members_area[m]) - take
+                amount -= take
+            if amount <= 1e-9:
+                break
     return chosen, label
 
 

@@ -266,9 +266,6 @@ def optimize(
             )
     stripped = park
     if operations:
-        stripped = Scenario.from_dict(
-            {"schema_version": 1, "name": "strip", "operations": operations}
-        ).apply(park)
         stripped, log = Scenario.from_dict(
             {"schema_version": 1, "name": "strip", "operations": operations}
         ).apply_with_log(park)
