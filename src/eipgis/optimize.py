@@ -294,9 +294,9 @@ def optimize(
     bulk = _bulk_plots(stripped, shares, needs) if any(v > 0 for v in needs.values()) else []
     if bulk:  # a shortfall too large for one exact choice: whole plots first, cheapest first
         operations += bulk
-        stripped = Scenario.from_dict(
-            {"schema_version": 1, "name": "bulk", "operations": operations}
-        ).apply(park)
+        stripped = Scenario.from_dict(  # on the park with its strip already: rezones only
+            {"schema_version": 1, "name": "bulk", "operations": bulk}
+        ).apply(stripped)
         for c in shares:
             n, denom = _numerator(stripped, c)
             numer[c.id] = (n, denom)
