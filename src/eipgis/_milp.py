@@ -69,7 +69,7 @@ def _solve(
     # class (100k-parcel parks hold thousands); the pool is shared out largest piece first.
     pools: dict[int, list[int]] = {}
     first: dict[tuple[Any, ...], int] = {}
-    for j in np.flatnonzero(divisible & (np.array(cand.kind) != "frontage")):
+    for j in map(int, np.flatnonzero(divisible & (np.array(cand.kind) != "frontage"))):
         key = (
             cand.kind[j],
             cand.old[j],
@@ -85,12 +85,12 @@ def _solve(
         pgs[rep] = float(np.array(cand.plot_green)[members].sum())
     pooled_out = {j for rep, members in pools.items() for j in members if j != rep}
     tiers = [[float(area[j])] if j in pools else cand.tiers[j] for j in range(n)]
-    active = [j for j in np.flatnonzero(divisible) if int(j) not in pooled_out]
+    active = [int(j) for j in np.flatnonzero(divisible) if int(j) not in pooled_out]
     prob = pulp.LpProblem("eipgis_restructuring", pulp.LpMinimize)
     # x: binary choice of a whole plot; y: m² of divisible land (per depth tier) given class k.
     x = {
         (j, k): _variable(prob, f"x_{j}_{k}", 0, 1, "Binary")
-        for j in np.flatnonzero(~divisible)
+        for j in map(int, np.flatnonzero(~divisible))
         for k in targets
     }
     y = {
@@ -149,7 +149,7 @@ def _solve(
     for c in shares:
         cls = set(_classes_of(c))
         n_now, denom = numer[c.id]
-        t = float(c.threshold) * denom
+        goal = float(c.threshold) * denom
         terms = []
         for (j, k), v in x.items():
             coef = _coef(c, cls, cand.old[j], k, area[j], pgs[j])
@@ -160,9 +160,9 @@ def _solve(
             if coef:
                 terms.append(coef * v)
         if c.op in (">=", ">"):
-            prob += n_now + pulp.lpSum(terms) >= t + _MARGIN_M2, f"c_{c.id}"
+            prob += n_now + pulp.lpSum(terms) >= goal + _MARGIN_M2, f"c_{c.id}"
         else:
-            prob += n_now + pulp.lpSum(terms) <= t - _MARGIN_M2, f"c_{c.id}"
+            prob += n_now + pulp.lpSum(terms) <= goal - _MARGIN_M2, f"c_{c.id}"
     backend, label = _backend(solver, time_limit_s)
     with _quiet(), warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)

@@ -593,7 +593,7 @@ def _gap_cause(
     whole_ids = list(dict.fromkeys(wholes + [str(f) for f in bulk["from_feature"]]))
     for c in shares:
         r = report[c.id]
-        if c.op not in (">=", ">"):
+        if c.op not in (">=", ">") or r.measure is None:
             continue
         gained = (r.value - baseline[c.id].value) * r.measure.extent_m2
         over = min((r.value - float(c.threshold)) * r.measure.extent_m2, gained)
