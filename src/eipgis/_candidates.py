@@ -14,13 +14,16 @@ if TYPE_CHECKING:
 
 #: How many industrial plots at most enter the choice (cheapest first).
 MAX_PLOTS = 2_000
+#: Depths (m) at which a frontage strip's cost rises by a hair, so that the programme widens
+#: many plots' strips evenly before it cuts deep into a few.
+FRONTAGE_TIERS_M = (5.0, 10.0, 20.0, 40.0)
 
 
 @dataclass
 class _Candidates:
     """Pieces of land that may change class: one row each."""
 
-    kind: list[str] = field(default_factory=list)  # unassigned, reserve, whole, strip
+    kind: list[str] = field(default_factory=list)  # unassigned, reserve, whole, frontage
     parcel: list[str] = field(default_factory=list)  # parcel id ('' for unassigned land)
     group: list[int] = field(default_factory=list)  # candidates of one parcel exclude each other
     area: list[float] = field(default_factory=list)
@@ -29,6 +32,9 @@ class _Candidates:
     cost: list[float] = field(default_factory=list)
     geometry: list[Any] = field(default_factory=list)
     tenant: list[bool] = field(default_factory=list)  # the parcel has a listed tenant
+    tiers: list[list[float]] = field(default_factory=list)  # frontage: m² per depth tier
+    depth: list[float] = field(default_factory=list)  # frontage: the deepest strip (m)
+    road: list[bool] = field(default_factory=list)  # frontage: along a road (not its longest edge)
 
     def add(
         self,
@@ -41,8 +47,14 @@ class _Candidates:
         cost: float,
         geometry: Any,
         tenant: bool = False,
+        tiers: list[float] | None = None,
+        depth: float = 0.0,
+        road: bool = False,
     ) -> None:
+        self.road.append(road)
         self.tenant.append(tenant)
+        self.tiers.append(tiers if tiers is not None else [area])
+        self.depth.append(depth)
         self.kind.append(kind)
         self.parcel.append(parcel)
         self.group.append(group)
@@ -136,8 +148,12 @@ def _bulk_plots(park: Park, shares: list[Any], needs: dict[str, float]) -> list[
         need_k[k] -= areas[i]
         given.setdefault(k, []).append(ids[i])
     return [
-        {"op": "rezone", "parcels": parcels, "to": k,
-         "note": f"Whole industrial plots become {k}, chosen in bulk ({LABELS[k]['vi']})"}
+        {
+            "op": "rezone",
+            "parcels": parcels,
+            "to": k,
+            "note": f"Whole industrial plots become {k}, chosen in bulk ({LABELS[k]['vi']})",
+        }
         for k, parcels in given.items()
     ]
 
@@ -145,16 +161,15 @@ def _bulk_plots(park: Park, shares: list[Any], needs: dict[str, float]) -> list[
 def _candidates(
     park: Park,
     cset: CriteriaSet,
-    widths: tuple[float, ...],
     needs: dict[str, float],
     shares: list[Any],
     notes: list[str],
 ) -> _Candidates:
-    """Unassigned land, reserve parcels, strips along industrial plots and whole plots."""
+    """Unassigned land, reserve parcels, frontage strips of industrial plots and whole plots."""
     import numpy as np
     import shapely
 
-    from .indicators import _covered_m2, plot_building_density, plot_green_share
+    from .indicators import _covered_m2, plot_building_density
     from .park import _polygonal
 
     lu = park.landuse
@@ -172,6 +187,9 @@ def _candidates(
     out = _Candidates()
     group = 0
     total_need = sum(max(v, 0.0) for v in needs.values())
+    # What reserve and unassigned land cannot give must come from industrial plots.
+    free = park.unassigned_m2 + float(areas[cls == "reserve"].sum())
+    plot_need = max(_need_by_class(shares, needs) - free, 0.0)
 
     # Unassigned land (free).
     if park.unassigned_m2 >= 1.0:
@@ -181,7 +199,17 @@ def _candidates(
                 out.add("unassigned", "", group, float(g.area), 0.0, "unassigned", 0.0, g)
                 group += 1
     # Reserve parcels (free of industrial land; pay their conversion cost if they carry one).
-    plot_green = _covered_m2(lu, park.plot_green).to_numpy()
+    # Industrial plots: cheapest per m² first, at most MAX_PLOTS, enough to cover the need thrice.
+    ind = np.flatnonzero((cls == "industrial") & np.isfinite(unit_cost))
+    cost_per_m2 = unit_cost[ind] if has_cost else np.ones(len(ind))
+    ind = ind[np.lexsort((-areas[ind], cost_per_m2))]
+    take = int(np.searchsorted(np.cumsum(areas[ind]), 3.0 * total_need)) + 1
+    ind = ind[: min(max(take, 50), MAX_PLOTS, len(ind))]
+    # Plot green inside the parcels that may change (only those: the layer can be large).
+    plot_green = np.zeros(len(lu))
+    weighed = np.concatenate([np.flatnonzero(cls == "reserve"), ind])
+    if len(weighed) and not park.plot_green.empty:
+        plot_green[weighed] = _covered_m2(lu.iloc[weighed], park.plot_green).to_numpy()
     for i in np.flatnonzero(cls == "reserve"):
         c = 0.0 if not has_cost else unit_cost[i] * areas[i]
         if np.isfinite(c):
@@ -196,112 +224,214 @@ def _candidates(
                 None,
             )
             group += 1
-    # Industrial plots: cheapest per m² first, at most MAX_PLOTS, enough to cover the need thrice.
-    ind = np.flatnonzero((cls == "industrial") & np.isfinite(unit_cost))
     if not len(ind):
         return out
-    cost_per_m2 = unit_cost[ind] if has_cost else np.ones(len(ind))
-    order = np.lexsort((-areas[ind], cost_per_m2))
-    ind = ind[order]
-    cum = np.cumsum(areas[ind])
-    take = int(np.searchsorted(cum, 3.0 * total_need)) + 1
-    ind = ind[: min(max(take, 50), MAX_PLOTS, len(ind))]
     density = plot_building_density(park, classes=list(CLASSES))
-    greenm = plot_green_share(park, classes=list(CLASSES))
     dens_limit = _threshold(cset, "plot_building_density", 0.70)
     tall_limit = _param(cset, "plot_building_density", "tall_limit", 0.60)
     green_limit = _threshold(cset, "plot_green_share", 0.20)
     footprint = density.per_feature["footprint_m2"].to_numpy()
     tall = density.per_feature["over_5_floors"].to_numpy()
     limit = np.where(tall, tall_limit, dens_limit)
-    pg = greenm.per_feature["green_m2"].to_numpy()
+    pg = plot_green
     dens_ok = footprint / areas <= limit + 1e-9
     green_ok = pg / areas >= green_limit - 1e-9
 
-    # Strips along the two longest edges of each plot.
-    polys = geoms[ind]
-    single = shapely.get_num_geometries(polys) == 1
-    rings = shapely.get_exterior_ring(shapely.get_geometry(shapely.simplify(polys, 0.05), 0))
-    coords, owner = shapely.get_coordinates(rings, return_index=True)
-    same = owner[1:] == owner[:-1]
-    a, b, eo = coords[:-1][same], coords[1:][same], owner[:-1][same]
-    length = np.hypot(*(b - a).T)
-    order = np.lexsort((-length, eo))
-    a, b, eo, length = a[order], b[order], eo[order], length[order]
-    first = np.r_[True, eo[1:] != eo[:-1]]
-    rank = np.arange(len(eo)) - np.maximum.accumulate(np.where(first, np.arange(len(eo)), 0))
-    sel = (rank < 2) & single[eo] & (length >= 10.0)
-    lines = shapely.linestrings(np.stack([a[sel], b[sel]], axis=1))
-    line_owner = eo[sel]
-    line_len = length[sel]
-    main = park.buildings[park.buildings["main"]] if not park.buildings.empty else park.buildings
-    btree = shapely.STRtree(np.asarray(main.geometry.values)) if len(main) else None
-    gtree = (
-        shapely.STRtree(np.asarray(park.plot_green.geometry.values))
-        if not park.plot_green.empty
-        else None
-    )
-    strip_rows: list[tuple[int, float, float, Any]] = []
-    for w in sorted(widths):
-        band = shapely.buffer(lines, w, cap_style="flat", join_style="mitre")
-        rows = ind[line_owner]
-        pieces = _polygonal(shapely.intersection(geoms[rows], band))
-        parea = shapely.area(pieces)
-        ok = (parea >= 0.8 * w * line_len) & (parea <= 0.5 * areas[rows])
-        if btree is not None:
-            s_idx, b_idx = btree.query(pieces, predicate="intersects")
-            if len(s_idx):
-                hit = shapely.area(
-                    shapely.intersection(pieces[s_idx], np.asarray(main.geometry.values)[b_idx])
-                )
-                clash = np.bincount(s_idx, weights=hit, minlength=len(pieces)) > 0.5
-                ok &= ~clash
-        pg_strip = np.zeros(len(pieces))
-        if gtree is not None:
-            s_idx, g_idx = gtree.query(pieces, predicate="intersects")
-            if len(s_idx):
-                inter = shapely.area(
-                    shapely.intersection(
-                        pieces[s_idx], np.asarray(park.plot_green.geometry.values)[g_idx]
-                    )
-                )
-                pg_strip = np.bincount(s_idx, weights=inter, minlength=len(pieces))
-        rest = areas[rows] - parea
-        keeps_density = ~dens_ok[rows] | (
-            footprint[rows] / np.maximum(rest, 1e-9) <= limit[rows] + 1e-9
-        )
-        keeps_green = ~green_ok[rows] | (
-            (pg[rows] - pg_strip) / np.maximum(rest, 1e-9) >= green_limit - 1e-9
-        )
-        ok &= keeps_density & keeps_green
-        for k in np.flatnonzero(ok):
-            strip_rows.append((int(rows[k]), float(parea[k]), float(pg_strip[k]), pieces[k]))
-    by_plot: dict[int, list[tuple[float, float, Any]]] = {}
-    for row, area, pgs, geom in strip_rows:
-        by_plot.setdefault(row, []).append((area, pgs, geom))
+    # Frontage strips: a band of continuous depth along the plot's road frontage.
     tenants = lu["tenant"] if "tenant" in lu.columns else None
     has_tenant = (
         (tenants.notna() & (tenants.astype(str).str.strip() != "")).to_numpy()
         if tenants is not None
         else np.zeros(len(lu), dtype=bool)
     )
-    for i in ind:
+    polys = geoms[ind]
+    front, dmax, on_road = _frontage(park, ind)
+    breaks = [d for d in FRONTAGE_TIERS_M if d < float(dmax.max(initial=0.0))]
+    depths = np.minimum.outer(np.array([*breaks, np.inf]), dmax).T  # plots × tiers
+    cum = np.zeros(depths.shape)
+    pg_max = np.zeros(len(ind))
+    has = ~shapely.is_empty(front)
+    for t in range(depths.shape[1]):
+        band = shapely.buffer(front[has], depths[has, t], cap_style="flat", join_style="mitre")
+        cut = _polygonal(shapely.intersection(polys[has], band))
+        cum[has, t] = shapely.area(cut)
+        if t == depths.shape[1] - 1 and not park.plot_green.empty:
+            cut_df = park.landuse.iloc[ind[has]].set_geometry(cut, crs=lu.crs)
+            pg_max[has] = _covered_m2(cut_df, park.plot_green).to_numpy()
+    rows = ind
+    a_plot = areas[rows]
+    full = cum[:, -1]
+    cap = np.minimum(full, 0.5 * a_plot)
+    # A strip may not push a plot that meets the density or plot-green rule past it.
+    cap = np.where(dens_ok[rows], np.minimum(cap, a_plot - footprint[rows] / limit[rows]), cap)
+    frac = np.divide(pg_max, full, out=np.zeros(len(rows)), where=full > 0)
+    green_cap = np.divide(
+        pg[rows] - green_limit * a_plot,
+        frac - green_limit,
+        out=np.full(len(rows), np.inf),
+        where=frac > green_limit,
+    )
+    cap = np.where(green_ok[rows], np.minimum(cap, green_cap), cap)
+    cap = np.where(has, np.maximum(cap, 0.0), 0.0)
+    tiers = np.diff(np.minimum(cum, cap[:, None]), axis=1, prepend=0.0)
+    # Whole plots cost as much per m² as their strips: they only matter where the strips of the
+    # weighed plots cannot cover the need (the programme stays a plain LP otherwise).
+    # Enough of the first plots to cover twice what the strips cannot (binaries are dear).
+    short = plot_need - float(cap[cap >= 1.0].sum()) / 1.5
+    k_whole = 0 if short <= 0 else int(np.searchsorted(np.cumsum(a_plot), 2.0 * short)) + 50
+    for n, i in enumerate(ind):
         c_unit = unit_cost[i] if has_cost else 1.0
-        out.add(
-            "whole",
-            ids[i],
-            group,
-            float(areas[i]),
-            float(plot_green[i]),
-            "industrial",
-            float(c_unit * areas[i]),
-            None,
-            tenant=bool(has_tenant[i]),
-        )
-        for area, pgs, geom in by_plot.get(int(i), []):
-            out.add("strip", ids[i], group, area, pgs, "industrial", float(c_unit * area), geom)
+        if n < k_whole:
+            out.add(
+                "whole",
+                ids[i],
+                group,
+                float(areas[i]),
+                float(plot_green[i]),
+                "industrial",
+                float(c_unit * areas[i]),
+                None,
+                tenant=bool(has_tenant[i]),
+            )
+        if cap[n] >= 1.0:
+            out.add(
+                "frontage",
+                ids[i],
+                group,
+                float(cap[n]),
+                float(frac[n] * cap[n]),
+                "industrial",
+                float(c_unit * cap[n]),
+                front[n],
+                tiers=[float(v) for v in tiers[n] if v > 0],
+                depth=float(dmax[n]),
+                road=bool(on_road[n]),
+            )
         group += 1
     return out
+
+
+def _frontage(park: Park, rows: Any) -> tuple[Any, Any, Any]:
+    """The road frontage of each plot in ``rows`` and how deep a strip along it may go.
+
+    The frontage is the part of the plot's outline within 1 cm of a traffic parcel; a plot
+    that touches no road uses its longest straight edge (``on_road`` false). The depth stops at the nearest main
+    building (a strip never cuts one) and at the plot's own size.
+    """
+    import numpy as np
+    import shapely
+
+    lu = park.landuse
+    geoms = np.asarray(lu.geometry.values)[rows]
+    n = len(rows)
+    traffic = np.asarray(lu.geometry.values)[lu["landuse_class"].to_numpy() == "traffic"]
+    lines = np.empty(n, dtype=object)
+    lines[:] = None
+    if len(traffic):
+        tree = shapely.STRtree(traffic)
+        pi, ti = tree.query(geoms, predicate="intersects")
+        if len(pi):
+            touch = shapely.intersection(
+                shapely.boundary(geoms[pi]), shapely.buffer(traffic[ti], 0.01)
+            )
+            parts, owner = shapely.get_parts(touch, return_index=True)
+            lines_only = shapely.get_type_id(parts) == 1
+            # Straight segments of at least 1 m: the centimetre stubs round a corner go.
+            xy, seg_of = shapely.get_coordinates(parts[lines_only], return_index=True)
+            same = seg_of[1:] == seg_of[:-1]
+            a, b = xy[:-1][same], xy[1:][same]
+            long = np.hypot(*(b - a).T) >= 1.0
+            parts = shapely.linestrings(np.stack([a[long], b[long]], axis=1))
+            owner = pi[owner[lines_only]][seg_of[:-1][same][long]]
+            if len(parts):
+                order = np.argsort(owner, kind="stable")
+                parts, owner = parts[order], owner[order]
+                uniq = np.unique(owner)
+                lines[uniq] = shapely.multilinestrings(parts, indices=np.searchsorted(uniq, owner))
+    on_road = np.array([g is not None for g in lines], dtype=bool)
+    missing = np.flatnonzero(~on_road)
+    if len(missing):  # no road: the longest straight edge
+        rings = shapely.get_exterior_ring(
+            shapely.get_geometry(shapely.simplify(geoms[missing], 0.05), 0)
+        )
+        coords, owner = shapely.get_coordinates(rings, return_index=True)
+        same = owner[1:] == owner[:-1]
+        a, b, eo = coords[:-1][same], coords[1:][same], owner[:-1][same]
+        length = np.hypot(*(b - a).T)
+        best = np.full(len(missing), -1)
+        order = np.lexsort((-length, eo))
+        first = np.r_[True, eo[order][1:] != eo[order][:-1]]
+        best[eo[order][first]] = order[first]
+        edge = shapely.linestrings(np.stack([a[np.maximum(best, 0)], b[np.maximum(best, 0)]], 1))
+        lines[missing] = np.where(best >= 0, edge, shapely.MultiLineString())
+    lines = lines.astype(object)
+    xmin, ymin, xmax, ymax = shapely.bounds(geoms).T
+    depth = np.hypot(xmax - xmin, ymax - ymin)
+    main = park.buildings[park.buildings["main"]] if not park.buildings.empty else None
+    if main is not None and len(main):
+        bgeoms = np.asarray(main.geometry.values)
+        pi, bi = shapely.STRtree(bgeoms).query(geoms, predicate="intersects")
+        if len(pi):
+            dist = shapely.distance(lines[pi], bgeoms[bi])
+            np.minimum.at(depth, pi, np.nan_to_num(dist, nan=np.inf))
+    return lines, depth, on_road
+
+
+def _cut_frontage(plots: Any, lines: Any, depth_max: Any, amounts: Any) -> list[Any]:
+    """Cut strips along each plot's frontage: ``amounts[i]`` lists the m² of consecutive bands
+    (the first next to the road); each band holds at least its area. Returns a list of bands
+    per plot. The depths are found together by bisection (vectorised over plots)."""
+    import numpy as np
+    import shapely
+
+    from .park import _polygonal
+
+    n = len(plots)
+    width = max(len(a) for a in amounts) if n else 0
+    targets = np.zeros((n, width))
+    for i, a in enumerate(amounts):
+        targets[i, : len(a)] = np.cumsum(a)
+    out_depths = np.zeros((n, width))
+
+    def strip(depth: Any, idx: Any) -> Any:
+        band = shapely.buffer(lines[idx], depth, cap_style="flat", join_style="mitre")
+        return _polygonal(shapely.intersection(plots[idx], band))
+
+    for t in range(width):
+        idx = np.flatnonzero(targets[:, t] > 0)
+        goal = targets[idx, t]
+        # Regula falsi (Illinois), bracketing: the area grows almost linearly with the depth,
+        # so a few rounds find it; ``hi`` always holds at least the area asked for.
+        lo, f_lo = np.zeros(len(idx)), -goal
+        hi = np.asarray(depth_max, dtype=float)[idx].copy()
+        f_hi = shapely.area(strip(hi, idx)) - goal
+        side = np.zeros(len(idx))
+        for _ in range(60):
+            live = (f_hi > 1e-3) & (hi - lo > 1e-9)
+            if not live.any():
+                break
+            k = np.flatnonzero(live)
+            mid = hi[k] - f_hi[k] * (hi[k] - lo[k]) / (f_hi[k] - f_lo[k])
+            mid = np.where((mid > lo[k]) & (mid < hi[k]), mid, (lo[k] + hi[k]) / 2)
+            f_mid = shapely.area(strip(mid, idx[k])) - goal[k]
+            up = f_mid >= 0
+            hk, lk = k[up], k[~up]
+            hi[hk], f_hi[hk] = mid[up], f_mid[up]
+            f_lo[hk] = np.where(side[hk] == 1, f_lo[hk] / 2, f_lo[hk])
+            side[hk] = 1
+            lo[lk], f_lo[lk] = mid[~up], f_mid[~up]
+            f_hi[lk] = np.where(side[lk] == -1, f_hi[lk] / 2, f_hi[lk])
+            side[lk] = -1
+        out_depths[idx, t] = hi
+    result: list[list[Any]] = []
+    cuts = [strip(out_depths[:, t], np.arange(n)) for t in range(width)]
+    for i in range(n):
+        bands, prev = [], shapely.Polygon()
+        for t in range(len(amounts[i])):
+            bands.append(_polygonal(np.array([shapely.difference(cuts[t][i], prev)]))[0])
+            prev = cuts[t][i]
+        result.append(bands)
+    return result
 
 
 def _threshold(cset: CriteriaSet, indicator: str, default: float) -> float:

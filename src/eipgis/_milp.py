@@ -27,8 +27,8 @@ def _solve(
 ) -> tuple[list[tuple[int, str, float]], str]:
     """Choose candidates, their new classes and (for divisible land) how much: a MIP (PuLP).
 
-    Reserve and unassigned land is divisible: a continuous area per class. Industrial plots
-    are either kept, or lose one strip, or go whole: binary choices.
+    Reserve and unassigned land and the frontage strips of industrial plots are divisible: a
+    continuous area per class (a strip's per depth tier). Whole plots are binary choices.
     """
     import numpy as np
     import pulp
@@ -41,7 +41,9 @@ def _solve(
     area = np.array(cand.area)
     pgs = np.array(cand.plot_green)
     cost = np.array(cand.cost)
-    divisible = np.array([k in ("reserve", "unassigned") for k in cand.kind], dtype=bool)
+    divisible = np.array(
+        [k in ("reserve", "unassigned", "frontage") for k in cand.kind], dtype=bool
+    )
     unit = np.divide(cost, area, out=np.zeros(n), where=area > 0)
     # Infeasible on its own? Each criterion against everything the candidates could give it.
     for c in shares:
@@ -63,57 +65,104 @@ def _solve(
                 "to the park, "
                 "allow other classes to change (edit the scenario by hand), or relax the criterion."
             )
+    # Reserve and unassigned pieces alike in cost and plot green pool into one variable per
+    # class (100k-parcel parks hold thousands); the pool is shared out largest piece first.
+    pools: dict[int, list[int]] = {}
+    first: dict[tuple[Any, ...], int] = {}
+    for j in map(int, np.flatnonzero(divisible & (np.array(cand.kind) != "frontage"))):
+        key = (
+            cand.kind[j],
+            cand.old[j],
+            round(unit[j], 12),
+            round(pgs[j] / max(area[j], 1e-12), 9),
+        )
+        pools.setdefault(first.setdefault(key, int(j)), []).append(int(j))
+    area, pgs = area.copy(), pgs.copy()
+    members_area = np.array(cand.area)
+    for rep, members in pools.items():
+        members.sort(key=lambda j: -members_area[j])
+        area[rep] = float(members_area[members].sum())
+        pgs[rep] = float(np.array(cand.plot_green)[members].sum())
+    pooled_out = {j for rep, members in pools.items() for j in members if j != rep}
+    tiers = [[float(area[j])] if j in pools else cand.tiers[j] for j in range(n)]
+    active = [int(j) for j in np.flatnonzero(divisible) if int(j) not in pooled_out]
     prob = pulp.LpProblem("eipgis_restructuring", pulp.LpMinimize)
-    # x: binary choice of a discrete piece; y: m² of divisible land given class k.
+    # x: binary choice of a whole plot; y: m² of divisible land (per depth tier) given class k.
     x = {
         (j, k): _variable(prob, f"x_{j}_{k}", 0, 1, "Binary")
-        for j in np.flatnonzero(~divisible)
+        for j in map(int, np.flatnonzero(~divisible))
         for k in targets
     }
     y = {
-        (j, k): _variable(prob, f"y_{j}_{k}", 0, float(area[j]), "Continuous")
-        for j in np.flatnonzero(divisible)
+        (j, k, t): _variable(prob, f"y_{j}_{k}_{t}", 0, float(cap), "Continuous")
+        for j in active
+        for t, cap in enumerate(tiers[j])
         for k in targets
     }
     top = max(float(unit.max()) if n else 1.0, 1.0)
-    # Least cost; then least land touched (1e-6 of the dearest m²); then strips before whole
-    # plots; and a tenant's whole plot only if it saves more than 1 % of its area elsewhere.
+    # Least cost; then least land touched (1e-6 of the dearest m²); then shallow strips before
+    # deep ones (1e-4 per tier), roadside strips before other edges (5e-4) and strips before
+    # whole plots (2e-3); and a tenant's whole plot only if it saves more than 1 % of its area
+    # elsewhere.
     eps = 1e-6 * top
-    penalty = np.where(np.array(cand.kind) == "whole", 1e-7 * top, 0.0)
+    frontage = np.array(cand.kind) == "frontage"
+    # (The tie-breaks stay above the LP solvers' tolerances of about 1e-7, or they are lost.)
+    tier = np.where(frontage, 1e-4, 0.0)
+    # A plot without road frontage gives its longest edge only after the roadside strips.
+    off_road = np.where(frontage & ~np.array(cand.road, dtype=bool), 5e-4 * top, 0.0)
+    penalty = np.where(np.array(cand.kind) == "whole", 2e-3 * top, 0.0)
     penalty += np.where(
         np.array(cand.tenant, dtype=bool) & (np.array(cand.kind) == "whole"), 1e-2 * top, 0.0
     )
     prob += pulp.lpSum(
         (cost[j] + (eps + penalty[j]) * area[j]) * v for (j, _), v in x.items()
-    ) + pulp.lpSum((unit[j] + eps) * v for (j, _), v in y.items())
+    ) + pulp.lpSum(
+        (unit[j] + eps + tier[j] * top * t + off_road[j]) * v for (j, _, t), v in y.items()
+    )
+    y_of: dict[int, list[Any]] = {}
+    for (j, _, _), v in y.items():
+        y_of.setdefault(int(j), []).append(v)
     groups: dict[int, list[int]] = {}
     for j, g in enumerate(cand.group):
         groups.setdefault(g, []).append(j)
     for g, members in groups.items():
-        if divisible[members[0]]:
+        shares_of = [j for j in members if divisible[j] and j not in pooled_out]
+        whole = [j for j in members if not divisible[j]]
+        if shares_of:
+            # Divisible land: its pieces add up to at most its area, none of it if the whole
+            # plot goes instead.
+            j0 = shares_of[0]
             prob += (
-                pulp.lpSum(y[j, k] for j in members for k in targets) <= float(area[members[0]]),
+                pulp.lpSum(y_of.get(j0, []))
+                + float(area[j0]) * pulp.lpSum(x[j, k] for j in whole for k in targets)
+                <= float(area[j0]),
                 f"land_{g}",
             )
-        else:
-            prob += pulp.lpSum(x[j, k] for j in members for k in targets) <= 1, f"one_{g}"
+            if len(targets) > 1:
+                for t, cap in enumerate(tiers[j0]):
+                    prob += (
+                        pulp.lpSum(y[j0, k, t] for k in targets) <= float(cap),
+                        f"tier_{g}_{t}",
+                    )
+        if whole:
+            prob += pulp.lpSum(x[j, k] for j in whole for k in targets) <= 1, f"one_{g}"
     for c in shares:
         cls = set(_classes_of(c))
         n_now, denom = numer[c.id]
-        t = float(c.threshold) * denom
+        goal = float(c.threshold) * denom
         terms = []
         for (j, k), v in x.items():
             coef = _coef(c, cls, cand.old[j], k, area[j], pgs[j])
             if coef:
                 terms.append(coef * v)
-        for (j, k), v in y.items():
+        for (j, k, _), v in y.items():
             coef = _coef(c, cls, cand.old[j], k, area[j], pgs[j]) / max(area[j], 1e-12)
             if coef:
                 terms.append(coef * v)
         if c.op in (">=", ">"):
-            prob += n_now + pulp.lpSum(terms) >= t + _MARGIN_M2, f"c_{c.id}"
+            prob += n_now + pulp.lpSum(terms) >= goal + _MARGIN_M2, f"c_{c.id}"
         else:
-            prob += n_now + pulp.lpSum(terms) <= t - _MARGIN_M2, f"c_{c.id}"
+            prob += n_now + pulp.lpSum(terms) <= goal - _MARGIN_M2, f"c_{c.id}"
     backend, label = _backend(solver, time_limit_s)
     with _quiet(), warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -129,7 +178,24 @@ def _solve(
     if prob.sol_status == 2:
         label += f" (time limit {time_limit_s:g} s reached: best plan found, optimality not proven)"
     chosen = [(int(j), k, float(area[j])) for (j, k), v in x.items() if (v.value() or 0) > 0.5]
-    chosen += [(int(j), k, float(v.value())) for (j, k), v in y.items() if (v.value() or 0) > 0.01]
+    given: dict[tuple[int, str], float] = {}
+    left: dict[int, float] = {}
+    for (j, k, _), v in y.items():
+        given[int(j), k] = given.get((int(j), k), 0.0) + (v.value() or 0.0)
+    for (j, k), amount in sorted(given.items()):
+        if amount <= 0.01:
+            continue
+        if j not in pools:
+            chosen.append((j, k, amount))
+            continue
+        for m in pools[j]:  # share the pool out, largest piece first
+            take = min(amount, left.get(m, members_area[m]))
+            if take > 1e-9:
+                chosen.append((m, k, float(take)))
+                left[m] = left.get(m, members_area[m]) - take
+                amount -= take
+            if amount <= 1e-9:
+                break
     return chosen, label
 
 

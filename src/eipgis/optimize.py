@@ -15,6 +15,7 @@ from ._candidates import (
     _candidates,
     _classes_of,
     _cut_area,
+    _cut_frontage,
     _need_by_class,
 )
 from ._milp import _solve
@@ -30,8 +31,8 @@ __all__ = ["TARGETED_INDICATORS", "InfeasibleError", "Plan", "optimize", "write_
 
 #: Indicators the optimizer makes pass (land shares and the isolation strip).
 TARGETED_INDICATORS = ("landuse_share", "green_cover_share", "isolation_strip")
-#: Widths (m) of the strips the optimizer may carve along the edge of an industrial plot.
-STRIP_WIDTHS_M = (5.0, 10.0, 20.0)
+#: A plan further than this above its lower bound says which constraint keeps it there.
+GAP_EXPLAINED = 0.10
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,24 @@ class Plan:
     seconds: float
     candidates: int
     notes: list[str] = field(default_factory=list)
+    gap_cause: str | None = None
+
+    @property
+    def gap(self) -> float:
+        """How far the plan's converted land lies above the lower bound (0.017 is +1.7 %)."""
+        return self.ratio - 1.0
+
+    def gap_text(self, *, lang: str = "en") -> str:
+        """'plan converts 18.20 ha; lower bound 17.90 ha; +1.7 %', and the cause when above 10 %."""
+        vi = lang == "vi"
+        text = (
+            f"{'phương án chuyển đổi' if vi else 'plan converts'} {self.plan_ha:,.2f} ha; "
+            f"{'cận dưới' if vi else 'lower bound'} {self.lower_bound_ha:,.2f} ha; "
+            f"{max(self.gap * 100, 0.0) if abs(self.gap) < 5e-4 else self.gap * 100:+.1f} %"
+        )
+        if self.gap_cause:
+            text += f" ({'nguyên nhân' if vi else 'because'}: {self.gap_cause})"
+        return text
 
     @property
     def passed(self) -> bool:
@@ -94,6 +113,8 @@ class Plan:
             + f"{self.plan_ha:,.2f} ha ("
             + ("tỷ lệ so với cận dưới " if vi else "ratio to the bound ")
             + f"{self.ratio:,.3f})",
+            ("  khoảng cách tới cận dưới: " if vi else "  gap to the bound: ")
+            + self.gap_text(lang=lang),
             ("  đất công nghiệp giảm: " if vi else "  industrial land lost: ")
             + f"{self.industrial_lost_ha:,.2f} ha ("
             + ("tối thiểu " if vi else "at least ")
@@ -150,7 +171,6 @@ def optimize(
     park_ref: str | None = None,
     criteria_ref: str | None = None,
     targets: list[str] | None = None,
-    strip_widths_m: tuple[float, ...] = STRIP_WIDTHS_M,
     solver: str = "auto",
     time_limit_s: float = 120.0,
     name: str | None = None,
@@ -159,10 +179,12 @@ def optimize(
 
     Candidate actions, in the order a planner would try them: the unassigned land and the
     reserve parcels (they cost no industrial land); the band of the isolation strip (all of it
-    becomes green); strips of 5, 10 or 20 m carved along the two longest edges of industrial
-    plots, so that the rest of each plot stays usable (a strip may not cut a main building, nor
-    push a plot that meets the plot-density and plot-green rules past them); and whole
-    industrial plots where strips cannot do it. The choice is a mixed-integer programme
+    becomes green); strips along the road frontage of industrial plots (road widening, or a
+    green strip behind it), whose depth is solved continuously and then cut to size, so that the
+    plan takes just the land it needs and the rest of each plot stays usable (a strip stops at
+    the nearest main building, takes at most half the plot, and may not push a plot that meets
+    the plot-density and plot-green rules past them; a plot without road frontage uses its
+    longest edge); and whole industrial plots where strips cannot do it. The choice is a mixed-integer programme
     solved with PuLP (HiGHS when ``highspy`` is installed, else CBC): least industrial land
     lost, or least total ``conversion_cost`` when the landuse layer has that column (the cost
     of converting the whole parcel; parts pay pro rata; a missing cost keeps the parcel out).
@@ -179,8 +201,6 @@ def optimize(
         How it refers to the criteria set (default: the set's id, right for built-in sets).
     targets : list of str, optional
         Only these criterion ids.
-    strip_widths_m : tuple of float
-        Widths of the strips that may be carved along plot edges.
     solver : {"auto", "highs", "cbc"}
     time_limit_s : float
         The solver's time limit.
@@ -247,12 +267,9 @@ def optimize(
             )
     stripped = park
     if operations:
-        stripped = Scenario.from_dict(
+        stripped, log = Scenario.from_dict(
             {"schema_version": 1, "name": "strip", "operations": operations}
-        ).apply(park)
-        log = Scenario.from_dict(
-            {"schema_version": 1, "name": "strip", "operations": operations}
-        ).apply_with_log(park)[1]
+        ).apply_with_log(park)
         band_industrial_m2 = float(log.loc[log["from"] == "industrial", "area_m2"].sum())
 
     # 2. What each land-share criterion still lacks.
@@ -278,9 +295,9 @@ def optimize(
     bulk = _bulk_plots(stripped, shares, needs) if any(v > 0 for v in needs.values()) else []
     if bulk:  # a shortfall too large for one exact choice: whole plots first, cheapest first
         operations += bulk
-        stripped = Scenario.from_dict(
-            {"schema_version": 1, "name": "bulk", "operations": operations}
-        ).apply(park)
+        stripped = Scenario.from_dict(  # on the park with its strip already: rezones only
+            {"schema_version": 1, "name": "bulk", "operations": bulk}
+        ).apply(stripped)
         for c in shares:
             n, denom = _numerator(stripped, c)
             numer[c.id] = (n, denom)
@@ -294,9 +311,9 @@ def optimize(
             "least possible"
         )
     if any(v > 0 for v in needs.values()):
-        cand = _candidates(stripped, cset, strip_widths_m, needs, shares, notes)
+        cand = _candidates(stripped, cset, needs, shares, notes)
         chosen, solver_name = _solve(cand, shares, numer, needs, solver, time_limit_s)
-        operations += _operations(stripped, cand, chosen)
+        operations += _operations(stripped, cand, chosen, notes)
 
     # 4. The plan as a scenario, read back and applied exactly as `scenario run` does.
     title = name or "Optimized plan"
@@ -320,8 +337,7 @@ def optimize(
             + ", ".join(targeted)
             + ". Ưu tiên đất dự trữ và đất chưa giao, sau đó dải đất dọc ranh giới làm dải cây "
             "xanh cách ly, rồi các dải dọc cạnh lô đất công nghiệp; chỉ chuyển cả lô khi không "
-            "còn cách khác. "
-            + _describe(cand, chosen, bool(strips and operations), "vi")
+            "còn cách khác. " + _describe(cand, chosen, bool(strips and operations), "vi")
         ),
         "park": park_ref,
         "criteria": criteria_ref or cset.id,
@@ -354,13 +370,19 @@ def optimize(
             "after applying the plan these targeted criteria still fail: " + ", ".join(failing)
         )
     bound_m2 = lower
+    ratio = plan_m2 / bound_m2 if bound_m2 > 0 else 1.0
+    cause = (
+        _gap_cause(changes, baseline, report, shares, strips, cand, chosen, bound_m2, plan_m2)
+        if ratio > 1.0 + GAP_EXPLAINED
+        else None
+    )
     return Plan(
         scenario=scenario,
         baseline=baseline,
         report=report,
         lower_bound_ha=bound_m2 / 1e4,
         plan_ha=plan_m2 / 1e4,
-        ratio=plan_m2 / bound_m2 if bound_m2 > 0 else 1.0,
+        ratio=ratio,
         industrial_lost_ha=lost_m2 / 1e4,
         industrial_lost_bound_ha=lost_bound_m2 / 1e4,
         cost=cost,
@@ -369,6 +391,7 @@ def optimize(
         seconds=time.perf_counter() - started,
         candidates=len(cand),
         notes=notes,
+        gap_cause=cause,
     )
 
 
@@ -390,16 +413,16 @@ def _describe(
     names = {
         "unassigned": ("đất chưa giao thành {k}: {ha} ha", "unassigned land becomes {k}: {ha} ha"),
         "reserve": ("đất dự trữ thành {k}: {ha} ha", "reserve land becomes {k}: {ha} ha"),
-        "strip": (
-            "dải dọc cạnh {n} lô công nghiệp thành {k}: {ha} ha",
-            "strips along the edges of {n} industrial plots become {k}: {ha} ha",
+        "frontage": (
+            "dải dọc mặt đường của {n} lô công nghiệp thành {k}: {ha} ha",
+            "strips along the road frontage of {n} industrial plots become {k}: {ha} ha",
         ),
         "whole": (
             "{n} lô công nghiệp chuyển cả lô thành {k}: {ha} ha",
             "{n} whole industrial plot(s) become {k}: {ha} ha",
         ),
     }
-    for kind in ("unassigned", "reserve", "strip", "whole"):
+    for kind in ("unassigned", "reserve", "frontage", "whole"):
         for k in CLASSES:
             amounts = kinds.get((kind, k))
             if amounts:
@@ -439,9 +462,10 @@ def _lower_bound(baseline: ComplianceReport, shares: list[Any], strip_m2: float)
 
 
 def _operations(
-    park: Park, cand: _Candidates, chosen: list[tuple[int, str, float]]
+    park: Park, cand: _Candidates, chosen: list[tuple[int, str, float]], notes: list[str]
 ) -> list[dict[str, Any]]:
     """Scenario operations for the chosen candidates: carves of land, rezones of whole parcels."""
+    import numpy as np
     import shapely
 
     geoms = dict(
@@ -467,17 +491,42 @@ def _operations(
             owners.setdefault((kind, k), []).append(cand.parcel[j] or "unassigned")
         elif kind == "whole":
             whole.setdefault((kind, k), []).append(cand.parcel[j])
-        else:
-            pieces.setdefault((kind, k), []).append(cand.geometry[j])
-            owners.setdefault((kind, k), []).append(cand.parcel[j])
+    # Frontage strips: road widening next to the road, other classes behind it.
+    front: dict[int, dict[str, float]] = {}
+    for j, k, amount in chosen:
+        if cand.kind[j] == "frontage":
+            front.setdefault(j, {})[k] = amount
+    if front:
+        js = sorted(front)
+        rank = {k: (k != "traffic", CLASSES.index(k)) for k in CLASSES}
+        classes = [sorted(front[j], key=lambda k: rank[k]) for j in js]
+        bands = _cut_frontage(
+            np.array([geoms[cand.parcel[j]] for j in js], dtype=object),
+            np.array([cand.geometry[j] for j in js], dtype=object),
+            np.array([cand.depth[j] for j in js]),
+            [[front[j][k] for k in ks] for j, ks in zip(js, classes, strict=True)],
+        )
+        depth_of: dict[str, list[float]] = {}
+        for j, ks, cut in zip(js, classes, bands, strict=True):
+            for k, band in zip(ks, cut, strict=True):
+                pieces.setdefault(("frontage", k), []).append(band)
+                owners.setdefault(("frontage", k), []).append(cand.parcel[j])
+                length = float(shapely.length(cand.geometry[j]))
+                depth_of.setdefault(k, []).append(band.area / length if length else 0.0)
+        for k, depths in depth_of.items():
+            notes.append(
+                f"{'road widening' if k == 'traffic' else k + ' strips'} along the road frontage "
+                f"of {len(depths)} plot(s): {min(depths):.1f}–{max(depths):.1f} m deep "
+                "(average over each frontage)"
+            )
     words = {
         "unassigned": "Unassigned land becomes {k}",
         "reserve": "Reserve land becomes {k}",
-        "strip": "Strips along the edges of industrial plots become {k}",
+        "frontage": "Strips along the road frontage of industrial plots become {k}",
         "whole": "Whole industrial plots become {k}",
     }
     ops: list[dict[str, Any]] = []
-    for kind in ("unassigned", "reserve", "strip", "whole"):
+    for kind in ("unassigned", "reserve", "frontage", "whole"):
         for k in CLASSES:
             label = words[kind].format(k=k)
             if (kind, k) in pieces:
@@ -505,6 +554,73 @@ def _operations(
     return ops
 
 
+def _gap_cause(
+    changes: Any,
+    baseline: ComplianceReport,
+    report: ComplianceReport,
+    shares: list[Any],
+    strips: list[Any],
+    cand: _Candidates,
+    chosen: list[tuple[int, str, float]],
+    bound_m2: float,
+    plan_m2: float,
+) -> str:
+    """Which constraint keeps the plan above its lower bound, in a planner's words."""
+    land = changes[changes["layer"] == "landuse"]
+    causes: list[tuple[float, str]] = []
+    # Land the isolation strip takes from a class that has its own floor: it must be made up.
+    floors = {cl for c in shares if c.op in (">=", ">") for cl in _classes_of(c)} - {
+        "green",
+        "industrial",
+        "reserve",
+    }
+    band = land[(land["op"] == "green_strip") & land["from"].isin(sorted(floors))]
+    if len(band):
+        width = max((float(c.params.get("width_m", 10.0)) for c in strips), default=10.0)
+        by = band.groupby("from")["area_m2"].sum()
+        causes.append(
+            (
+                float(by.sum()),
+                f"the {width:g} m isolation strip takes "
+                + ", ".join(f"{a / 1e4:,.2f} ha of {k} land" for k, a in by.items())
+                + " inside the band, which must be made up elsewhere: no plan converts less than "
+                f"{(bound_m2 + float(by.sum())) / 1e4:,.2f} ha "
+                f"(this one {plan_m2 / (bound_m2 + float(by.sum())) * 100 - 100:+.1f} %)",
+            )
+        )
+    # Land beyond a criterion's need: indivisible pieces (whole plots) overshoot it.
+    wholes = [cand.parcel[j] for j, _, _ in chosen if cand.kind[j] == "whole"]
+    bulk = land[(land["op"] == "rezone") & (land["from"] == "industrial")]
+    whole_ids = list(dict.fromkeys(wholes + [str(f) for f in bulk["from_feature"]]))
+    for c in shares:
+        r = report[c.id]
+        if c.op not in (">=", ">") or r.measure is None:
+            continue
+        gained = (r.value - baseline[c.id].value) * r.measure.extent_m2
+        over = min((r.value - float(c.threshold)) * r.measure.extent_m2, gained)
+        if over <= 1.0:
+            continue
+        if whole_ids:
+            front = [
+                cand.area[j]
+                for j in range(len(cand))
+                if cand.kind[j] == "frontage" and cand.parcel[j] in whole_ids
+            ]
+            text = (
+                f"indivisible plots: {', '.join(whole_ids[:5])}"
+                + (f" and {len(whole_ids) - 5} more" if len(whole_ids) > 5 else "")
+                + " change class whole because strips along their frontage could give only "
+                f"{sum(front) / 1e4:,.2f} ha (a main building or the half-plot limit stops "
+                f"them); {c.id} ends {over / 1e4:,.2f} ha above its need"
+            )
+        else:
+            text = f"{c.id} ends {over / 1e4:,.2f} ha above its need"
+        causes.append((over, text))
+    if not causes:
+        return "land changes class that the bare deficits do not count"
+    return max(causes)[1]
+
+
 def write_plan(plan: Plan, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
     """Write the plan's scenario file, with its figures as a comment header."""
     from . import io
@@ -516,6 +632,7 @@ def write_plan(plan: Plan, path: str | os.PathLike[str], *, overwrite: bool = Fa
             f"plan: {plan.plan_ha:,.4f} ha; "
             f"ratio {plan.ratio:,.4f}"
         ),
+        f"# Gap to the bound: {plan.gap_text()}",
         (
             f"# Industrial land lost: {plan.industrial_lost_ha:,.4f} ha "
             f"(at least {plan.industrial_lost_bound_ha:,.4f} ha)"

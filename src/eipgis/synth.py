@@ -332,3 +332,56 @@ def write_synthetic_park(
     from .io import write_gpkg
 
     return write_gpkg(path, synthetic_park(n_parcels, seed=seed), overwrite=overwrite)
+
+
+def mixed_shape_park(
+    n_parcels: int, *, seed: int = 0, angle_deg: float = 23.0
+) -> dict[str, gpd.GeoDataFrame]:
+    """A synthetic park of mixed shapes: :func:`synthetic_park` turned by ``angle_deg`` about
+    its south-west corner and cut by a diagonal across its north-east corner.
+
+    The plots, roads and ring parcels that the diagonal crosses become trapezoids and
+    triangles, the boundary gains a slanted side that no
+    green ring follows (the isolation strip fails there), and nothing is axis-aligned.
+    Buildings, plot green and facilities not wholly inside the cut boundary are dropped.
+
+    Examples
+    --------
+    >>> from eipgis.synth import mixed_shape_park
+    >>> layers = mixed_shape_park(1_000, seed=1)
+    >>> layers["boundary"].geometry.iloc[0].geom_type
+    'Polygon'
+    """
+    import numpy as np
+    import shapely
+    from shapely import affinity
+
+    layers = synthetic_park(n_parcels, seed=seed)
+    box = layers["boundary"].geometry.iloc[0]
+    x0, y0, x1, y1 = box.bounds
+    cut = shapely.Polygon(
+        [(x0, y0), (x1, y0), (x1, y0 + 0.55 * (y1 - y0)), (x0 + 0.6 * (x1 - x0), y1), (x0, y1)]
+    )
+    outline = affinity.rotate(cut, angle_deg, origin=(x0, y0))
+    out: dict[str, gpd.GeoDataFrame] = {}
+    for name, frame in layers.items():
+        geoms = np.asarray(
+            affinity.rotate(shapely.GeometryCollection(list(frame.geometry.values)), angle_deg,
+                            origin=(x0, y0)).geoms,
+            dtype=object,
+        ) if len(frame) else np.asarray(frame.geometry.values)
+        frame = frame.set_geometry(geoms, crs=frame.crs)
+        if name == "boundary":
+            frame = frame.set_geometry([outline], crs=frame.crs)
+        elif name == "landuse":
+            clipped = shapely.intersection(geoms, outline)
+            parts = [
+                shapely.union_all([p for p in shapely.get_parts(g) if p.geom_type == "Polygon"])
+                for g in clipped
+            ]
+            frame = frame.set_geometry(parts, crs=frame.crs)
+            frame = frame[shapely.area(np.asarray(frame.geometry.values)) > 0.0]
+        elif name != "neighbourhoods":
+            frame = frame[shapely.within(geoms, outline)]
+        out[name] = frame.reset_index(drop=True)
+    return out
