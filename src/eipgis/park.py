@@ -168,9 +168,10 @@ def load_park(
         A GeoPackage, or a folder with one file per layer (``boundary.geojson``,
         ``landuse.shp``…), holding the layers of the data contract.
     crs : CRS-like, optional
-        The metric CRS to measure in (``"EPSG:9208"``, a province name…). By default a
-        projected CRS of the boundary is kept; a geographic one inside Vietnam becomes
-        VN-2000 / UTM (EPSG:3405 west of 108° E, EPSG:3406 east), elsewhere its UTM zone.
+        The metric CRS to measure in (``"EPSG:9208"``, a province name, ``"utm"``…). By
+        default a projected CRS of the boundary is kept; a geographic one inside Vietnam becomes
+        the VN-2000 3° TM grid of the province holding the park, elsewhere its WGS 84 UTM zone
+        (``eipgis.crs.metric_crs``).
     repair : bool
         Repair invalid geometries (``make_valid``) and list them in ``notes`` instead of failing.
     landuse_mapping : path or mapping, optional
@@ -261,8 +262,9 @@ def load_park(
 
     # 2. One metric CRS for everything.
     boundary = frames["boundary"]
+    lonlat = boundary.to_crs(4326).geometry.union_all()  # where the park lies, for the CRS rule
     if crs is not None:
-        target = _crs.to_crs(crs)
+        target = _crs.to_crs(crs, lonlat=lonlat)
     else:
         projected = [f.crs for f in frames.values() if f.crs is not None and f.crs.is_projected]
         if boundary.crs.is_projected:
@@ -270,8 +272,7 @@ def load_park(
         elif projected:
             target = _crs.metric_crs(projected[0], None)
         else:
-            lonlat = boundary.to_crs(4326).geometry.union_all().centroid
-            target = _crs.metric_crs(boundary.crs, (lonlat.x, lonlat.y))
+            target = _crs.metric_crs(boundary.crs, lonlat)
     frames = {name: f.to_crs(target) if not f.empty else f.set_crs(target, allow_override=True)
               for name, f in frames.items()}
     boundary = frames["boundary"]
