@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-__all__ = ["province_of", "NEAR_DEG", "BOUNDS"]
+__all__ = ["BOUNDS", "NEAR_DEG", "province_of"]
 
 #: Lon/lat bounds of the shipped outlines (a test checks them): a park whose box misses them, widened
 #: by :data:`NEAR_DEG`, is outside Vietnam without reading the file.

@@ -10,7 +10,7 @@ from .errors import CRSError
 if TYPE_CHECKING:
     import pyproj
 
-__all__ = ["PROVINCES", "vn2000_tm", "province_of", "metric_crs", "to_crs", "crs_label"]
+__all__ = ["PROVINCES", "crs_label", "metric_crs", "province_of", "to_crs", "vn2000_tm"]
 
 # VN-2000 3-degree TM grids of the 63 pre-2025 provinces (Circular 973/2001/TT-TCĐC).
 # slug: (name, central meridian in decimal degrees, EPSG code of the registered TM-3 CRS).
@@ -91,8 +91,7 @@ def _slug(name: str) -> str:
     text = unicodedata.normalize("NFD", name.replace("Đ", "D").replace("đ", "d"))
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn").lower().strip()
     for prefix in ("tinh ", "thanh pho ", "tp. ", "tp "):
-        if text.startswith(prefix):
-            text = text[len(prefix) :]
+        text = text.removeprefix(prefix)
     return "-".join("".join(ch if ch.isalnum() else " " for ch in text).split())
 
 
