@@ -417,6 +417,20 @@ def test_lonlat_park_crs_on_the_command_line(tmp_path, capsys, option, epsg):
     assert json.loads(capsys.readouterr().out)["crs"] == f"EPSG:{epsg}"
 
 
+def test_metres_tagged_as_lonlat_is_one_clear_error(tmp_path, capsys):
+    layers = {name: frame.set_crs(4326, allow_override=True)
+              for name, frame in square_park_layers().items()}
+    path = _write(tmp_path, layers)
+    before = path.read_bytes()
+    with pytest.raises(SystemExit) as info:
+        main(["check", str(path)])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert f"{path}, layer 'boundary': the boundary's centre (400500, 2.4805e+06)" in err
+    assert "Fix: set the layers' true CRS" in err and "Traceback" not in err
+    assert path.read_bytes() == before
+
+
 def test_crs_override_unknown_on_the_command_line(square_gpkg, capsys):
     with pytest.raises(SystemExit) as info:
         main(["check", str(square_gpkg), "--crs", "Atlantis"])

@@ -150,6 +150,17 @@ def _lonlat_geometry(lonlat: Any) -> Any:
     return shapely.Point(float(lon), float(lat))
 
 
+def _utm_of(geom: Any) -> int:
+    """EPSG code of the WGS 84 UTM zone of a lon/lat geometry's centroid."""
+    centre = geom.centroid
+    if centre.is_empty or not (-180.0 <= centre.x <= 180.0 and -90.0 <= centre.y <= 90.0):
+        raise CRSError(
+            f"the boundary's centre ({centre.x:.6g}, {centre.y:.6g}) is not a lon/lat position on the "
+            "Earth. Fix: set the layers' true CRS (coordinates in metres tagged EPSG:4326?)."
+        )
+    return _utm_epsg(centre.x, centre.y)
+
+
 def province_of(lonlat: Any) -> str | None:
     """The pre-2025 province (as ``PROVINCES`` names it) that holds a park, or None outside Vietnam.
 
@@ -201,8 +212,7 @@ def metric_crs(crs: Any, lonlat: Any = None) -> pyproj.CRS:
     province = province_of(geom)
     if province is not None:
         return vn2000_tm(province)
-    centre = geom.centroid
-    return pyproj.CRS.from_epsg(_utm_epsg(centre.x, centre.y))
+    return pyproj.CRS.from_epsg(_utm_of(geom))
 
 
 def _utm_crs(text: str, lonlat: Any, *, vn2000: bool) -> pyproj.CRS:
@@ -215,10 +225,10 @@ def _utm_crs(text: str, lonlat: Any, *, vn2000: bool) -> pyproj.CRS:
             "Fix: pass an EPSG code, e.g. EPSG:3405 (VN-2000 / UTM zone 48N) or EPSG:32648."
         )
     geom = _lonlat_geometry(lonlat)
-    centre = geom.centroid
+    epsg = _utm_of(geom)
     if vn2000 and province_of(geom) is not None:
-        return pyproj.CRS.from_epsg(3405 if centre.x < 108.0 else 3406)
-    return pyproj.CRS.from_epsg(_utm_epsg(centre.x, centre.y))
+        return pyproj.CRS.from_epsg(3405 if geom.centroid.x < 108.0 else 3406)
+    return pyproj.CRS.from_epsg(epsg)
 
 
 def _check_metres(crs: pyproj.CRS) -> None:

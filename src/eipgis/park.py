@@ -14,6 +14,7 @@ from . import crs as _crs
 from . import io as _io
 from . import landuse as _landuse
 from ._validate import Problems, ids_text
+from .errors import CRSError
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -272,7 +273,10 @@ def load_park(
         elif projected:
             target = _crs.metric_crs(projected[0], None)
         else:
-            target = _crs.metric_crs(boundary.crs, lonlat)
+            try:
+                target = _crs.metric_crs(boundary.crs, lonlat)
+            except CRSError as exc:
+                raise CRSError(f"{source}, layer 'boundary': {exc}") from None
     frames = {name: f.to_crs(target) if not f.empty else f.set_crs(target, allow_override=True)
               for name, f in frames.items()}
     boundary = frames["boundary"]
