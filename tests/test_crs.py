@@ -11,7 +11,7 @@ import pyproj
 import pytest
 from conftest import square_park_layers, write_park
 from pyproj import Transformer
-from shapely.geometry import box
+from shapely.geometry import Polygon, box
 
 from eipgis import crs as eipcrs
 from eipgis.cli import main
@@ -190,18 +190,60 @@ def test_projected_crs_is_kept():
 @pytest.mark.parametrize(
     ("lon", "lat", "epsg"),
     [
-        (103.97, 22.49, 3405),  # Tằng Loỏng, Lào Cai: west of 108° E
-        (106.70, 10.78, 3405),  # Hồ Chí Minh City
-        (107.99, 16.00, 3405),
-        (108.01, 16.00, 3406),  # just east of 108° E
-        (109.19, 12.24, 3406),  # Nha Trang
-        (100.60, 13.70, 32647),  # Bangkok, Thailand: UTM 47N
+        # inside Vietnam: the VN-2000 3° TM grid of the province (Circular 973/2001)
+        (103.97, 22.49, 9208),  # Tằng Loỏng, Lào Cai: TM-3 104-45
+        (108.20, 16.05, 5899),  # Đà Nẵng: TM-3 107-45
+        (105.85, 21.03, 5897),  # Hà Nội: TM-3 105-00
+        (106.70, 10.78, 9210),  # Hồ Chí Minh City: TM-3 105-45
+        (109.19, 12.24, 9217),  # Nha Trang, Khánh Hòa: TM-3 108-15
+        (106.60, 8.69, 5899),  # Côn Đảo, part of Bà Rịa – Vũng Tàu: TM-3 107-45
+        # outside Vietnam (some inside its lon/lat box): the WGS 84 UTM zone
+        (100.60, 13.70, 32647),  # Bangkok, Thailand: UTM 47N (96–102° E)
+        (104.85, 15.23, 32648),  # Ubon Ratchathani, Thailand: UTM 48N (102–108° E)
+        (102.60, 17.97, 32648),  # Vientiane, Laos
+        (104.92, 11.56, 32648),  # Phnom Penh, Cambodia
         (10.50, 51.00, 32632),  # Germany: UTM 32N
         (106.80, -6.20, 32748),  # Jakarta: UTM 48S
     ],
 )
 def test_geographic_crs_gets_the_right_metric_crs(lon, lat, epsg):
     assert eipcrs.metric_crs("EPSG:4326", (lon, lat)).to_epsg() == epsg
+
+
+# A straight 5.2 km stretch of the Thừa Thiên Huế (north) – Đà Nẵng (south) border near the Hải Vân
+# pass, two consecutive vertices of the shipped outlines.
+HAI_VAN = ((108.195164, 16.208914), (108.148548, 16.199951))
+
+
+def _across_hai_van(north: float, south: float) -> Polygon:
+    """A rectangle on the middle 40 % of HAI_VAN reaching ``north``/``south`` degrees across it."""
+    (x1, y1), (x2, y2) = HAI_VAN
+    ux, uy = x2 - x1, y2 - y1
+    length = (ux * ux + uy * uy) ** 0.5
+    nx, ny = -uy / length, ux / length  # unit normal pointing south (into Đà Nẵng)
+    a = (x1 + 0.3 * ux, y1 + 0.3 * uy)
+    b = (x1 + 0.7 * ux, y1 + 0.7 * uy)
+    return Polygon([(a[0] - nx * north, a[1] - ny * north), (b[0] - nx * north, b[1] - ny * north),
+                    (b[0] + nx * south, b[1] + ny * south), (a[0] + nx * south, a[1] + ny * south)])
+
+
+@pytest.mark.parametrize(
+    ("north", "south", "province", "epsg"),
+    [
+        (0.001, 0.003, "Đà Nẵng", 5899),  # three quarters south of the border
+        (0.003, 0.001, "Thừa Thiên Huế", 9214),  # three quarters north of it
+    ],
+)
+def test_park_straddling_two_provinces_takes_the_one_holding_most_of_it(north, south, province,
+                                                                         epsg):
+    park = _across_hai_van(north, south)
+    assert eipcrs.province_of(park) == province
+    assert eipcrs.metric_crs("EPSG:4326", park).to_epsg() == epsg
+
+
+def test_province_of_outside_vietnam_is_none():
+    assert eipcrs.province_of((102.60, 17.97)) is None  # Vientiane
+    assert eipcrs.province_of(box(10.0, 50.0, 10.1, 50.1)) is None  # Germany
 
 
 def test_geographic_crs_without_position_is_an_error():
@@ -216,10 +258,32 @@ def test_feet_are_refused():
 
 @pytest.mark.parametrize(
     ("text", "epsg"),
-    [("EPSG:9208", 9208), ("9208", 9208), ("Lào Cai", 9208), ("epsg:32648", 32648)],
+    [("EPSG:9208", 9208), ("9208", 9208), ("Lào Cai", 9208), ("epsg:32648", 32648),
+     ("EPSG:3405", 3405), ("Côn Đảo", 5899)],
 )
 def test_to_crs_accepts_what_planners_type(text, epsg):
     assert eipcrs.to_crs(text).to_epsg() == epsg
+
+
+@pytest.mark.parametrize(
+    ("text", "lon", "lat", "epsg"),
+    [
+        ("utm", 103.97, 22.49, 3405),  # Lào Cai: VN-2000 / UTM zone 48N
+        ("VN-2000 UTM", 103.97, 22.49, 3405),
+        ("vn2000 utm", 106.70, 10.78, 3405),
+        ("UTM", 109.19, 12.24, 3406),  # Nha Trang, east of 108° E: VN-2000 / UTM zone 49N
+        ("utm", 100.60, 13.70, 32647),  # Bangkok: no VN-2000 outside Vietnam
+        ("WGS84 UTM", 103.97, 22.49, 32648),
+        ("wgs 84 utm", 109.19, 12.24, 32649),
+    ],
+)
+def test_to_crs_utm_follows_the_park(text, lon, lat, epsg):
+    assert eipcrs.to_crs(text, lonlat=(lon, lat)).to_epsg() == epsg
+
+
+def test_to_crs_utm_without_a_park_is_a_crs_error():
+    with pytest.raises(CRSError, match="depends on where the park lies.*Fix: pass an EPSG code"):
+        eipcrs.to_crs("utm")
 
 
 @pytest.mark.parametrize("text", ["EPSG:4326", "Atlantis", "EPSG:999999"])
@@ -273,22 +337,32 @@ def test_park_in_vn2000_grid_keeps_it(tmp_path):
     assert park.area_ha == pytest.approx(100.0, rel=2e-3)
 
 
-def test_lonlat_park_in_west_vietnam_is_measured_in_epsg_3405(tmp_path):
+def test_lonlat_park_in_lao_cai_is_measured_in_the_lao_cai_grid(tmp_path):
+    # the square park lies at 104.03° E, 22.42° N, in Lào Cai province
     park = load_park(_write(tmp_path, _square_in("EPSG:4326")))
-    assert park.crs_label == "EPSG:3405"
-    # 3405 → 4326 → 3405 round trip: the same 100 ha to well under a square metre per hectare
-    assert park.area_ha == pytest.approx(100.0, rel=1e-5)
+    assert park.crs_label == "EPSG:9208"  # VN-2000 / TM-3 104-45
+    # drawn in UTM (k0 0.9996, CM 105°), measured in TM-3 (k0 0.9999, CM 104°45′): within 0.2 %
+    assert park.area_ha == pytest.approx(100.0, rel=2e-3)
     report = check(park)
     assert report["VN21-LU-GREEN"].value == pytest.approx(0.099, rel=1e-5)
     assert report["VN-HAZ-DIST"].features == ["F2"]
 
 
+def test_lonlat_park_goes_to_utm_on_request(tmp_path):
+    park = load_park(_write(tmp_path, _square_in("EPSG:4326")), crs="utm")
+    assert park.crs_label == "EPSG:3405"
+    # 3405 → 4326 → 3405 round trip: the same 100 ha to well under a square metre per hectare
+    assert park.area_ha == pytest.approx(100.0, rel=1e-5)
+
+
 @pytest.mark.parametrize(
     ("lon", "lat", "epsg"),
     [
-        (103.97, 22.49, 3405),  # Lào Cai
-        (109.19, 12.24, 3406),  # Nha Trang, east of 108° E
-        (100.60, 13.70, 32647),  # Thailand
+        (103.97, 22.49, 9208),  # Lào Cai
+        (108.20, 16.05, 5899),  # Đà Nẵng
+        (109.19, 12.24, 9217),  # Nha Trang, Khánh Hòa
+        (100.60, 13.70, 32647),  # Bangkok, Thailand: UTM 47N
+        (104.85, 15.23, 32648),  # Ubon Ratchathani, Thailand: UTM 48N
         (10.50, 51.00, 32632),  # Germany
     ],
 )
@@ -319,6 +393,43 @@ def test_crs_override_on_the_command_line(square_gpkg, capsys):
     assert info.value.code == 0
     data = json.loads(capsys.readouterr().out)
     assert data["crs"] == "EPSG:9208"
+
+
+def test_lonlat_park_straddling_a_border_on_load(tmp_path):
+    boundary = gpd.GeoDataFrame({"name": ["Hải Vân"]}, geometry=[_across_hai_van(0.003, 0.001)],
+                                crs=4326)
+    landuse = gpd.GeoDataFrame({"parcel_id": ["A"], "landuse": ["CN"]},
+                               geometry=boundary.geometry.values, crs=4326)
+    park = load_park(_write(tmp_path, {"boundary": boundary, "landuse": landuse}))
+    assert park.crs_label == "EPSG:9214"  # Thừa Thiên Huế holds three quarters of it
+
+
+@pytest.mark.parametrize(
+    ("option", "epsg"),
+    [("utm", 3405), ("VN-2000 UTM", 3405), ("EPSG:3405", 3405), ("Lào Cai", 9208), (None, 9208)],
+)
+def test_lonlat_park_crs_on_the_command_line(tmp_path, capsys, option, epsg):
+    path = _write(tmp_path, _square_in("EPSG:4326"))
+    extra = ["--crs", option] if option else []
+    with pytest.raises(SystemExit) as info:
+        main(["check", str(path), "--format", "json", *extra])
+    assert info.value.code == 0
+    assert json.loads(capsys.readouterr().out)["crs"] == f"EPSG:{epsg}"
+
+
+def test_metres_tagged_as_lonlat_is_one_clear_error(tmp_path, capsys):
+    layers = {name: frame.set_crs(4326, allow_override=True)
+              for name, frame in square_park_layers().items()}
+    path = _write(tmp_path, layers)
+    before = path.read_bytes()
+    with pytest.raises(SystemExit) as info:
+        main(["check", str(path)])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    # The position check runs before the CRS rule and says what the coordinates look like.
+    assert "layer 'boundary': says EPSG:4326 but its coordinates" in err
+    assert "look like metres" in err and "--crs 'Lào Cai'" in err and "Traceback" not in err
+    assert path.read_bytes() == before
 
 
 def test_crs_override_unknown_on_the_command_line(square_gpkg, capsys):

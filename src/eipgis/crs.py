@@ -17,8 +17,10 @@ __all__ = [
     "PROVINCES",
     "Position",
     "crs_label",
+    "depends_on_place",
     "diagnose_position",
     "metric_crs",
+    "province_of",
     "to_crs",
     "unusable_reason",
     "vn2000_tm",
@@ -116,7 +118,13 @@ def _slug(name: str) -> str:
 
 
 _ALIASES = {"hcm": "ho-chi-minh", "tp-hcm": "ho-chi-minh", "hcmc": "ho-chi-minh",
-            "sai-gon": "ho-chi-minh", "hue": "thua-thien-hue", "vung-tau": "ba-ria-vung-tau"}
+            "sai-gon": "ho-chi-minh", "hue": "thua-thien-hue", "vung-tau": "ba-ria-vung-tau",
+            "con-dao": "ba-ria-vung-tau"}  # Côn Đảo: a district of Bà Rịa – Vũng Tàu
+
+# `--crs utm` and its spellings: VN-2000 / UTM inside Vietnam, else the WGS 84 UTM zone.
+_UTM_WORDS = {"utm", "vn-2000-utm", "vn2000-utm", "vn-2000-utm-zone", "vn2000-utm-zone"}
+# `--crs "WGS84 UTM"`: the WGS 84 UTM zone anywhere.
+_WGS84_UTM_WORDS = {"wgs84-utm", "wgs-84-utm", "wgs84-utm-zone", "wgs-84-utm-zone"}
 
 
 def vn2000_tm(province: str) -> pyproj.CRS:
@@ -154,12 +162,65 @@ def _utm_epsg(lon: float, lat: float) -> int:
     return (32600 if lat >= 0 else 32700) + zone
 
 
-def metric_crs(crs: Any, lonlat_centre: tuple[float, float] | None) -> pyproj.CRS:
+def _lonlat_geometry(lonlat: Any) -> Any:
+    """A park's position as a shapely geometry in lon/lat: its boundary, or a (lon, lat) pair."""
+    import shapely
+
+    if isinstance(lonlat, shapely.Geometry):
+        return lonlat
+    lon, lat = lonlat
+    return shapely.Point(float(lon), float(lat))
+
+
+def _utm_of(geom: Any) -> int:
+    """EPSG code of the WGS 84 UTM zone of a lon/lat geometry's centroid."""
+    centre = geom.centroid
+    if centre.is_empty or not (-180.0 <= centre.x <= 180.0 and -90.0 <= centre.y <= 90.0):
+        raise CRSError(
+            f"the boundary's centre ({centre.x:.6g}, {centre.y:.6g}) is not a lon/lat position on the "
+            "Earth. Fix: set the layers' true CRS (coordinates in metres tagged EPSG:4326?)."
+        )
+    return _utm_epsg(centre.x, centre.y)
+
+
+def province_of(lonlat: Any) -> str | None:
+    """The pre-2025 province (as ``PROVINCES`` names it) that holds a park, or None outside Vietnam.
+
+    ``lonlat`` is the park's boundary as a shapely geometry in lon/lat (EPSG:4326), or a
+    (lon, lat) pair. The province is the one that holds most of the boundary's area, found in the
+    simplified public-domain outlines shipped with eipgis (geoBoundaries VNM ADM1, loaded on first
+    use); Côn Đảo counts as Bà Rịa – Vũng Tàu.
+
+    Examples
+    --------
+    >>> province_of((103.97, 22.49))
+    'Lào Cai'
+    """
+    from ._provinces import province_of as _outline_of
+
+    name = _outline_of(_lonlat_geometry(lonlat))
+    if name is None:
+        return None
+    slug = _slug(name)
+    return PROVINCES[_ALIASES.get(slug, slug)][0]
+
+
+def metric_crs(crs: Any, lonlat: Any = None) -> pyproj.CRS:
     """Choose the CRS a park is measured in.
 
-    A projected CRS is kept. A geographic CRS inside Vietnam gives VN-2000 / UTM
-    (EPSG:3405 west of 108° E, EPSG:3406 east of it), elsewhere the WGS 84 UTM zone of
-    ``lonlat_centre``.
+    A projected CRS is kept. A geographic CRS (EPSG:4326…) inside Vietnam gives the VN-2000
+    provincial 3° TM grid (Circular 973/2001/TT-TCĐC, :func:`vn2000_tm`) of the province that
+    holds the park (most of its area, if it straddles a border: :func:`province_of`), because
+    Vietnamese cadastral and zoning data are drawn in these grids; elsewhere it gives the WGS 84
+    UTM zone of the park's centroid. ``lonlat`` is the park's boundary as a shapely geometry in
+    lon/lat, or its centre as a (lon, lat) pair. ``to_crs("utm")`` is the way to VN-2000 / UTM.
+
+    Examples
+    --------
+    >>> metric_crs("EPSG:4326", (103.97, 22.49)).to_epsg()  # Tằng Loỏng, Lào Cai
+    9208
+    >>> metric_crs("EPSG:4326", (100.60, 13.70)).to_epsg()  # Bangkok: UTM 47N
+    32647
     """
     import pyproj
 
@@ -167,13 +228,29 @@ def metric_crs(crs: Any, lonlat_centre: tuple[float, float] | None) -> pyproj.CR
     if crs.is_projected:
         _check_metres(crs)
         return crs
-    if lonlat_centre is None:
+    if lonlat is None:
         raise CRSError("cannot choose a metric CRS without the park's position")
-    lon, lat = lonlat_centre
-    xmin, ymin, xmax, ymax = _VIETNAM_BBOX
-    if xmin <= lon <= xmax and ymin <= lat <= ymax:
-        return pyproj.CRS.from_epsg(3405 if lon < 108.0 else 3406)
-    return pyproj.CRS.from_epsg(_utm_epsg(lon, lat))
+    geom = _lonlat_geometry(lonlat)
+    province = province_of(geom)
+    if province is not None:
+        return vn2000_tm(province)
+    return pyproj.CRS.from_epsg(_utm_of(geom))
+
+
+def _utm_crs(text: str, lonlat: Any, *, vn2000: bool) -> pyproj.CRS:
+    """The UTM zone a park lies in: VN-2000 / UTM 48N or 49N inside Vietnam when ``vn2000``."""
+    import pyproj
+
+    if lonlat is None:
+        raise CRSError(
+            f"'{text}' depends on where the park lies, and no park is known here. "
+            "Fix: pass an EPSG code, e.g. EPSG:3405 (VN-2000 / UTM zone 48N) or EPSG:32648."
+        )
+    geom = _lonlat_geometry(lonlat)
+    epsg = _utm_of(geom)
+    if vn2000 and province_of(geom) is not None:
+        return pyproj.CRS.from_epsg(3405 if geom.centroid.x < 108.0 else 3406)
+    return pyproj.CRS.from_epsg(epsg)
 
 
 def _check_metres(crs: pyproj.CRS) -> None:
@@ -185,11 +262,25 @@ def _check_metres(crs: pyproj.CRS) -> None:
         )
 
 
-def to_crs(user_crs: Any) -> pyproj.CRS:
-    """Parse a CRS a planner typed (``EPSG:9208``, ``9208``, WKT, or a province name)."""
+def depends_on_place(user_crs: Any) -> bool:
+    """True for a ``--crs`` word ('utm') whose CRS depends on where the park lies."""
+    word = _slug(str(user_crs).strip())
+    return word in _UTM_WORDS or word in _WGS84_UTM_WORDS
+
+
+def to_crs(user_crs: Any, *, lonlat: Any = None) -> pyproj.CRS:
+    """Parse a CRS a planner typed (``EPSG:9208``, ``9208``, WKT, a province name, or ``utm``).
+
+    ``utm`` (or ``VN-2000 UTM``) is VN-2000 / UTM inside Vietnam (EPSG:3405 west of 108° E,
+    EPSG:3406 east) and the WGS 84 UTM zone elsewhere; ``WGS84 UTM`` is the WGS 84 UTM zone
+    anywhere. Both need the park's position ``lonlat`` (see :func:`metric_crs`).
+    """
     import pyproj
 
     text = str(user_crs).strip()
+    word = _slug(text)
+    if word in _UTM_WORDS or word in _WGS84_UTM_WORDS:
+        return _utm_crs(text, lonlat, vn2000=word in _UTM_WORDS)
     try:
         # Long digit strings are not EPSG codes (and int() refuses 5,000 digits).
         crs = pyproj.CRS.from_user_input(int(text) if text.isdigit() and len(text) < 10 else text)
@@ -199,7 +290,7 @@ def to_crs(user_crs: Any) -> pyproj.CRS:
         except CRSError:
             raise CRSError(
                 f"'{_short(user_crs)}' is neither a CRS nor a province name. "
-                "Fix: pass e.g. --crs EPSG:9208 or --crs 'Lào Cai'."
+                "Fix: pass e.g. --crs EPSG:9208, --crs 'Lào Cai' or --crs utm."
             ) from None
     reason = unusable_reason(crs)
     if reason:

@@ -172,9 +172,10 @@ def load_park(
         A GeoPackage, or a folder with one file per layer (``boundary.geojson``,
         ``landuse.shp``…), holding the layers of the data contract.
     crs : CRS-like, optional
-        The metric CRS to measure in (``"EPSG:9208"``, a province name…). By default a
-        projected CRS of the boundary is kept; a geographic one inside Vietnam becomes
-        VN-2000 / UTM (EPSG:3405 west of 108° E, EPSG:3406 east), elsewhere its UTM zone.
+        The metric CRS to measure in (``"EPSG:9208"``, a province name, ``"utm"``…). By
+        default a projected CRS of the boundary is kept; a geographic one inside Vietnam becomes
+        the VN-2000 3° TM grid of the province holding the park, elsewhere its WGS 84 UTM zone
+        (``eipgis.crs.metric_crs``).
     repair : bool
         Repair invalid geometries (``make_valid``) and list them in ``notes`` instead of failing.
     landuse_mapping : path or mapping, optional
@@ -281,7 +282,8 @@ def load_park(
         frames[layer] = frame
     problems.raise_if_any()
     notes: list[str] = []
-    override = _crs.to_crs(crs) if crs is not None else None
+    # A --crs that depends on where the park lies ('utm') is resolved once the boundary is read.
+    override = _crs.to_crs(crs) if crs is not None and not _crs.depends_on_place(crs) else None
 
     # 2. Every layer's CRS is usable and its coordinates lie where that CRS says, before any
     #    geometry check: metres labelled EPSG:4326 are not "invalid geometry".
@@ -314,8 +316,9 @@ def load_park(
 
     # 3. One metric CRS for everything.
     boundary = frames["boundary"]
-    if override is not None:
-        target = override
+    lonlat = boundary.to_crs(4326).geometry.union_all()  # where the park lies, for the CRS rule
+    if crs is not None:
+        target = override if override is not None else _crs.to_crs(crs, lonlat=lonlat)
     else:
         projected = [f.crs for f in frames.values() if f.crs is not None and f.crs.is_projected]
         if boundary.crs.is_projected:
@@ -323,8 +326,10 @@ def load_park(
         elif projected:
             target = _crs.metric_crs(projected[0], None)
         else:
-            lonlat = boundary.to_crs(4326).geometry.union_all().centroid
-            target = _crs.metric_crs(boundary.crs, (lonlat.x, lonlat.y))
+            try:
+                target = _crs.metric_crs(boundary.crs, lonlat)
+            except CRSError as exc:
+                raise CRSError(f"{source}, layer 'boundary': {exc}") from None
     frames = {name: f.to_crs(target) if not f.empty else f.set_crs(target, allow_override=True)
               for name, f in frames.items()}
     boundary = frames["boundary"]
