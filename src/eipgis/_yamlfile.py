@@ -138,11 +138,24 @@ def read_yaml(text: str, *, where: str, error: type[EipgisError]) -> Any:
         ) from None
 
 
-def read_yaml_file(path: str | Path, *, error: type[EipgisError], what: str = "YAML file") -> Any:
-    """Read a planner's YAML file through the one safe text reader and parse it (:func:`read_yaml`)."""
+def read_yaml_file(
+    path: str | Path, *, error: type[EipgisError], what: str = "YAML file", mapping: bool = True
+) -> Any:
+    """Read a planner's YAML file through the one safe text reader and parse it (:func:`read_yaml`).
+
+    With ``mapping`` (the default) a top level that is a list or a single value is an error;
+    an empty file gives None.
+    """
     from .io import read_text_file
 
-    return read_yaml(read_text_file(path, what=what, error=error), where=str(path), error=error)
+    data = read_yaml(read_text_file(path, what=what, error=error), where=str(path), error=error)
+    if mapping and data is not None and not isinstance(data, dict):
+        found = "a list" if isinstance(data, list) else f"a single value ({str(data)[:40]!r})"
+        raise error(
+            f"{path}: expected a mapping (lines 'key: value') at the top level, found {found}. "
+            f"Fix: compare the {what} with an example and check its first lines."
+        )
+    return data
 
 
 def key_path(loc: Iterable[Any], *, variants: Iterable[str] = ()) -> str:

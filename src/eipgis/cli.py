@@ -509,6 +509,7 @@ def _save_traceback() -> Path | None:
     except Exception:  # noqa: BLE001 - the crash report must not crash
         head = f"eipgis, Python {platform.python_version()}"
     try:
+        folder.mkdir(parents=True, exist_ok=True)
         path.write_text(f"{head}\ncommand: eipgis {' '.join(sys.argv[1:])}\n\n"
                         f"{traceback.format_exc()}", encoding="utf-8")
     except Exception:  # noqa: BLE001

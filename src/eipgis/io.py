@@ -109,20 +109,22 @@ def read_text_file(
     *,
     what: str = "file",
     error: type[EipgisError] = InputError,
-    max_bytes: int = MAX_TEXT_BYTES,
+    max_bytes: int | None = None,
 ) -> str:
     """The text of a planner's file (YAML, CSV): a regular file, at most ``max_bytes``, UTF-8.
 
     A UTF-8 byte-order mark (Excel's "CSV UTF-8") is dropped; any other encoding is an error
     naming the line and byte offset. Every problem is ``error`` with the path and the fix.
+    ``max_bytes`` defaults to :data:`MAX_TEXT_BYTES` (50 MB).
     """
     p = check_input(path, what=what, error=error)
+    max_bytes = MAX_TEXT_BYTES if max_bytes is None else max_bytes
     try:
         size = os.stat(p).st_size
         if size > max_bytes:
             raise error(
-                f"{p}: is {size / 1e6:,.0f} MB, more than the {max_bytes / 1e6:,.0f} MB a {what} "
-                "may have. Fix: check that this is the right file."
+                f"{p}: is {size:,} bytes, more than the {max_bytes:,} bytes a {what} may have. "
+                "Fix: check that this is the right file."
             )
         # O_NONBLOCK: should the path have become a FIFO since the check, opening it cannot hang.
         fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -135,7 +137,7 @@ def read_text_file(
     except OSError as exc:
         raise error(os_error_message(exc, p, doing=f"cannot be read as the {what}")) from None
     if len(data) > max_bytes:
-        raise error(f"{p}: is larger than {max_bytes / 1e6:,.0f} MB. Fix: check that this is the right file.")
+        raise error(f"{p}: is more than {max_bytes:,} bytes. Fix: check that this is the right file.")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -257,15 +259,14 @@ def refuse_output(
     if not path:
         return
     target = Path(path)
-    for role, source in inputs:
-        if source is None or str(source) == "":
-            continue
-        source = Path(source)
+    named = [(role, Path(source)) for role, source in inputs if source is not None and str(source)]
+    for role, source in named:
         if _same_file(target, source):
             raise OutputError(
                 f"{target}: is an input of this command ({role}); eipgis never writes over an "
                 "input. Fix: choose another output path."
             )
+    for role, source in named:
         if source.is_dir() and _same_file(target.parent, source) and target.suffix.lower() in \
                 FOLDER_SUFFIXES and target.stem in _layer_stems(source):
             raise OutputError(

@@ -78,7 +78,7 @@ def _read_table(path: Path) -> pd.DataFrame:
         if suffix in (".yaml", ".yml"):
             from .._yamlfile import read_yaml_file
 
-            data = read_yaml_file(path, error=InputError, what="flow inventory")
+            data = read_yaml_file(path, error=InputError, what="flow inventory", mapping=False)
             if isinstance(data, dict):
                 data = data.get("flows")
             if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
