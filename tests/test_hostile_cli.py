@@ -381,3 +381,16 @@ def test_unexpected_error_exit_70_with_a_saved_traceback(exc, work, capsys, monk
     text = saved.read_text(encoding="utf-8")
     assert "Traceback (most recent call last)" in text and f"{name}: {exc}" in text
     assert digest(work) == before
+
+
+def test_earlier_outputs_in_a_folder_are_listed_together(work, capsys):
+    (work / "out").mkdir()
+    (work / "out/links.csv").write_text("earlier links", encoding="utf-8")
+    (work / "out/symbiosis.json").write_text("{}", encoding="utf-8")
+    (work / "flows.csv").write_text("node,direction,material,quantity,unit\n"
+                                    "F1,supply,blast_furnace_slag,100,t/yr\n", encoding="utf-8")
+    before = digest(work)
+    code, err = run_cli(["symbiosis", "square.gpkg", "--flows", "flows.csv", "-o", "out"], capsys)
+    assert_refused(code, err, culprit="out/links.csv, out/symbiosis.json: exist already",
+                   fix="choose another output folder or pass --overwrite.")
+    assert digest(work) == before

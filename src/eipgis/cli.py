@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from .errors import EipgisError, InputError
-from .io import refuse_output
+from .io import refuse_output, refuse_outputs
 
 _FORMATS = ("table", "json", "markdown")
 _SUFFIX = {"table": ".txt", "json": ".json", "markdown": ".md"}
@@ -53,7 +53,7 @@ def _checked(*files: tuple[str, str | None]) -> Inputs:
 
     for what, path in files:
         if path:
-            check_input(path, what=what)
+            check_input(path, what=what, missing_ok=True)  # the reader names a missing file
     return [(f"the {what}", path) for what, path in files if path]
 
 
@@ -174,8 +174,8 @@ def symbiosis(park: str, flows: str, network: str | None, out_dir: str, overwrit
     from .symbiosis import run_symbiosis
 
     inputs = _park_inputs(park) + _checked(("flow inventory", flows), ("road network file", network))
-    for name in ("symbiosis.gpkg", "links.csv", "totals.csv", "symbiosis.json"):
-        refuse_output(Path(out_dir) / name, overwrite=True, inputs=inputs)
+    refuse_outputs([Path(out_dir) / name for name in ("symbiosis.gpkg", "links.csv", "totals.csv",
+                                                      "symbiosis.json")], overwrite=overwrite, inputs=inputs)
     result = run_symbiosis(park, flows, network=network, out_dir=out_dir, overwrite=overwrite,
                            estimate=not no_estimate)
     s = result.summary
@@ -272,8 +272,9 @@ def scenario_run(scenario_file: str, out_dir: str | None, park_path: str | None,
     folder = Path(out_dir) if out_dir else Path("eipgis-output") / stem
     inputs = (_scenario_inputs([sc], [scenario_file]) + _park_inputs(park_path)
               + _criteria_inputs(criteria))
-    for suffix in (".gpkg", "_report.json", "_report.md", "_changes.csv", "_changes.md"):
-        refuse_output(folder / f"{stem}{suffix}", overwrite=overwrite, inputs=inputs)
+    refuse_outputs([folder / f"{stem}{suffix}" for suffix in (".gpkg", "_report.json", "_report.md",
+                                                               "_changes.csv", "_changes.md")],
+                   overwrite=overwrite, inputs=inputs)
     run = sc.run(load_park(park_path) if park_path else None, criteria=criteria)
     files = write_outputs(run_outputs(run, folder, stem=stem, lang=lang), overwrite=overwrite)
     click.echo(run.report.to_table(lang=lang), nl=False)
@@ -538,6 +539,13 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     except SystemExit:
         raise
+    except BrokenPipeError:  # whoever read the output stopped (eipgis check … | head): end quietly
+        import contextlib
+        import os
+
+        with contextlib.suppress(Exception):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
     except OSError as exc:
         click.echo(f"eipgis: error: {os_error_message(exc, doing='cannot be read or written')}", err=True)
         sys.exit(2)

@@ -27,6 +27,7 @@ __all__ = [
     "read_text_file",
     "refuse_existing",
     "refuse_output",
+    "refuse_outputs",
     "write_gpkg",
     "write_text",
 ]
@@ -80,16 +81,20 @@ def check_input(
     *,
     what: str = "input file",
     folder_ok: bool = False,
+    missing_ok: bool = False,
     error: type[EipgisError] = InputError,
 ) -> Path:
     """Refuse an input that is missing, a folder (unless ``folder_ok``), a FIFO, device or socket.
 
     Only ``stat`` is used: the file is never opened, so a named pipe cannot block the command.
+    With ``missing_ok`` a missing file passes (its reader says what is missing in its own words).
     """
     p = Path(path)
     try:
         mode = os.stat(p).st_mode
     except FileNotFoundError:
+        if missing_ok:
+            return p
         raise error(f"{p}: no such {what}. Fix: check the path.") from None
     except OSError as exc:
         raise error(os_error_message(exc, p, doing=f"cannot be read as the {what}")) from None
@@ -279,6 +284,23 @@ def refuse_output(
         raise OutputError(
             f"{target}: exists already. Fix: choose another output path or pass --overwrite."
         )
+
+
+def refuse_outputs(
+    paths: Iterable[PathLike],
+    *,
+    overwrite: bool,
+    inputs: Iterable[tuple[str, PathLike | None]] = (),
+) -> None:
+    """:func:`refuse_output` for the files a command writes into a folder, existing ones listed together."""
+    inputs = list(inputs)
+    paths = [Path(p) for p in paths]
+    for p in paths:
+        refuse_output(p, overwrite=True, inputs=inputs)
+    there = [str(p) for p in paths if p.exists() or p.is_symlink()]
+    if there and not overwrite:
+        raise OutputError(f"{', '.join(there)}: exist{'s' if len(there) == 1 else ''} already. "
+                          "Fix: choose another output folder or pass --overwrite.")
 
 
 def refuse_existing(path: PathLike | None, *, overwrite: bool) -> None:
