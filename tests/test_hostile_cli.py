@@ -394,3 +394,15 @@ def test_earlier_outputs_in_a_folder_are_listed_together(work, capsys):
     assert_refused(code, err, culprit="out/links.csv, out/symbiosis.json: exist already",
                    fix="choose another output folder or pass --overwrite.")
     assert digest(work) == before
+
+
+@pytest.mark.parametrize("output", ["/dev/null", "pipe"])
+def test_output_onto_a_device_or_pipe_is_refused(output, work, capsys):
+    os.mkfifo(work / "pipe")
+    before = digest(work)
+    code, err = run_cli(["check", "square.gpkg", "-o", output, "--overwrite"], capsys)
+    kind = "a device" if output == "/dev/null" else "a named pipe (FIFO)"
+    assert_refused(code, err, culprit=f"{output}: is {kind}; eipgis writes outputs as regular files only",
+                   fix="choose another output path (without -o the result is printed).")
+    assert Path("/dev/null").is_char_device()
+    assert digest(work) == before

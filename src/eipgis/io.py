@@ -259,7 +259,7 @@ def refuse_output(
     Refused, whatever ``overwrite`` says: an output that is the same file as one of ``inputs``
     (``(role, path)`` pairs such as ``("the park", "park.gpkg")``): same path after ``..`` and
     symlinks are resolved, or same inode (hard link, other spelling on a case-insensitive disk);
-    an output that is a folder. Refused unless ``overwrite``: an output that exists already.
+    an output that is a folder, a device, a FIFO or a socket. Refused unless ``overwrite``: an output that exists already.
     """
     if not path:
         return
@@ -280,6 +280,13 @@ def refuse_output(
             )
     if target.is_dir():
         raise OutputError(f"{target}: is a folder. Fix: give the path of a file to write.")
+    with contextlib.suppress(FileNotFoundError):
+        kind = _kind(os.stat(target).st_mode)
+        if kind is not None:  # replacing /dev/null or a FIFO by a file would break the system
+            raise OutputError(
+                f"{target}: is {kind}; eipgis writes outputs as regular files only. "
+                "Fix: choose another output path (without -o the result is printed)."
+            )
     if (target.exists() or target.is_symlink()) and not overwrite:
         raise OutputError(
             f"{target}: exists already. Fix: choose another output path or pass --overwrite."
