@@ -406,3 +406,18 @@ def test_output_onto_a_device_or_pipe_is_refused(output, work, capsys):
                    fix="choose another output path (without -o the result is printed).")
     assert Path("/dev/null").is_char_device()
     assert digest(work) == before
+
+
+def test_unreadable_criteria_file(work, capsys, monkeypatch):
+    (work / "c.yaml").write_text("schema_version: 1\n", encoding="utf-8")
+    real_open = os.open
+
+    def denied(path, *args, **kwargs):
+        if str(path).endswith("c.yaml"):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", denied)
+    code, err = run_cli(["check", "square.gpkg", "--criteria", "c.yaml"], capsys)
+    assert_refused(code, err, culprit="c.yaml: cannot be read as the criteria file (Permission denied)",
+                   fix="check that you may read it (its permissions)")

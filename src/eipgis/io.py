@@ -60,6 +60,8 @@ def os_error_message(exc: OSError, path: PathLike | None = None, *, doing: str =
     where = path if path is not None else (exc.filename or "eipgis")
     reason = exc.strerror or str(exc) or type(exc).__name__
     fix = _FIXES.get(exc.errno or -1, "check the path and try again")
+    if doing.startswith("cannot be read as") and exc.errno in (errno.EACCES, errno.EPERM):
+        fix = "check that you may read it (its permissions), or copy it somewhere you can"
     return f"{where}: {doing} ({reason}). Fix: {fix}."
 
 
