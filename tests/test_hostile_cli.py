@@ -421,3 +421,10 @@ def test_unreadable_criteria_file(work, capsys, monkeypatch):
     code, err = run_cli(["check", "square.gpkg", "--criteria", "c.yaml"], capsys)
     assert_refused(code, err, culprit="c.yaml: cannot be read as the criteria file (Permission denied)",
                    fix="check that you may read it (its permissions)")
+
+
+def test_utf16_csv_is_refused_with_the_excel_fix(work, capsys):
+    (work / "map.csv").write_bytes("value,class\nCNX,industrial\n".encode("utf-16-le"))
+    code, err = run_cli(["check", "square.gpkg", "--landuse-mapping", "map.csv"], capsys)
+    assert_refused(code, err, culprit="map.csv: holds a NUL byte (byte 1 on line 1): it is UTF-16",
+                   fix="save it as UTF-8 (in Excel: Save As → CSV UTF-8).")

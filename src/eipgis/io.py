@@ -145,6 +145,13 @@ def read_text_file(
         raise error(os_error_message(exc, p, doing=f"cannot be read as the {what}")) from None
     if len(data) > max_bytes:
         raise error(f"{p}: is more than {max_bytes:,} bytes. Fix: check that this is the right file.")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        raise error(
+            f"{p}: holds a NUL byte (byte {nul} on line {line}): it is UTF-16 "
+            "or not a text file. Fix: save it as UTF-8 (in Excel: Save As → CSV UTF-8)."
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
