@@ -289,7 +289,7 @@ def refuse_output(
             )
     if target.is_dir():
         raise OutputError(f"{target}: is a folder. Fix: give the path of a file to write.")
-    with contextlib.suppress(FileNotFoundError):
+    with contextlib.suppress(FileNotFoundError, NotADirectoryError):  # the writer says why
         kind = _kind(os.stat(target).st_mode)
         if kind is not None:  # replacing /dev/null or a FIFO by a file would break the system
             raise OutputError(
