@@ -11,18 +11,113 @@ if TYPE_CHECKING:
 
     from .errors import EipgisError
 
-__all__ = ["read_yaml", "key_path", "error_lines"]
+__all__ = ["error_lines", "key_path", "read_yaml", "read_yaml_file"]
+
+#: Deepest nesting of lists and mappings accepted in a planner's YAML file.
+MAX_DEPTH = 64
+#: Most nodes a YAML file may hold once its aliases (``*name``) are expanded ("billion laughs").
+MAX_NODES = 200_000
+#: Longest integer literal accepted (Python refuses to convert more than 4,300 digits).
+MAX_INT_DIGITS = 100
 
 # Parts of a pydantic error location that name the type it tried, not a key of the file.
 _TYPE_TAGS = {"float", "int", "str", "bool", "list", "dict", "function-after", "function-plain"}
 
 
-def read_yaml(text: str, *, where: str, error: type[EipgisError]) -> Any:
-    """Parse YAML text; a syntax error names the line and column of ``where``."""
+def _check_tree(root: Any, *, where: str, error: type[EipgisError]) -> None:
+    """Refuse a composed YAML tree that is too deep, too big once aliases expand, or holds huge ints.
+
+    Walks the node graph without recursion; an alias is the same node object seen again, so its
+    expanded size is counted from a memo, never by expanding it.
+    """
     import yaml
 
+    size: dict[int, int] = {}
+    stack: list[tuple[Any, int, bool]] = [(root, 1, False)]
+    on_path: set[int] = set()
+    while stack:
+        node, depth, done = stack.pop()
+        key = id(node)
+        if done:
+            on_path.discard(key)
+            children = _children(node)
+            size[key] = 1 + sum(size.get(id(c), 1) for c in children)
+            if size[key] > MAX_NODES:
+                raise error(
+                    f"{where}: holds more than {MAX_NODES:,} values once its aliases (*name) are "
+                    "expanded. Fix: write the values out instead of repeating aliases."
+                )
+            continue
+        if key in size:
+            continue
+        if key in on_path:  # a recursive alias: the node contains itself
+            raise error(f"{where}: an alias refers to a value that contains it, at line "
+                        f"{node.start_mark.line + 1}. Fix: remove the alias.")
+        if depth > MAX_DEPTH:
+            raise error(
+                f"{where}: lists and mappings nested more than {MAX_DEPTH} deep, at line "
+                f"{node.start_mark.line + 1}. Fix: check the indentation and brackets there."
+            )
+        if isinstance(node, yaml.ScalarNode):
+            digits = node.value.lstrip("+-").replace("_", "")
+            if node.tag == "tag:yaml.org,2002:int" and len(digits) > MAX_INT_DIGITS:
+                raise error(
+                    f"{where}: a number with {len(digits):,} digits at line {node.start_mark.line + 1}, "
+                    f"column {node.start_mark.column + 1}. Fix: write a realistic number there."
+                )
+            size[key] = 1
+            continue
+        on_path.add(key)
+        stack.append((node, depth, True))
+        stack.extend((c, depth + 1, False) for c in _children(node))
+
+
+def _children(node: Any) -> list[Any]:
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def read_yaml(text: str, *, where: str, error: type[EipgisError]) -> Any:
+    """Parse YAML text safely; every problem is ``error`` naming ``where`` (and the line).
+
+    Only plain data is built (``yaml.SafeLoader``); the tree is checked for nesting depth,
+    alias expansion and huge integers before any Python object is made from it.
+    """
+    import yaml
+
+    class _Loader(yaml.SafeLoader):
+        """SafeLoader that stops composing past :data:`MAX_DEPTH` (PyYAML recurses per level)."""
+
+        depth = 0
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            self.depth += 1
+            try:
+                if self.depth > MAX_DEPTH:
+                    mark = self.peek_event().start_mark
+                    raise error(
+                        f"{where}: lists and mappings nested more than {MAX_DEPTH} deep, at line "
+                        f"{mark.line + 1}. Fix: check the indentation and brackets there."
+                    )
+                return super().compose_node(parent, index)
+            finally:
+                self.depth -= 1
+
     try:
-        return yaml.safe_load(text)
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            _check_tree(node, where=where, error=error)
+            return loader.construct_document(node)
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -30,11 +125,37 @@ def read_yaml(text: str, *, where: str, error: type[EipgisError]) -> Any:
             f"{where}: not valid YAML{at} ({getattr(exc, 'problem', None) or exc}). "
             "Fix: check the indentation and quoting there."
         ) from None
+    except RecursionError:
+        raise error(
+            f"{where}: lists and mappings nested too deeply. "
+            "Fix: check the indentation and brackets of the file."
+        ) from None
+    except (ValueError, OverflowError, TypeError) as exc:  # e.g. a date like 2026-13-45
+        if isinstance(exc, error):
+            raise
+        raise error(
+            f"{where}: a value cannot be read ({exc}). Fix: check the dates and numbers in the file."
+        ) from None
 
 
-def read_yaml_file(path: Path, *, error: type[EipgisError]) -> Any:
-    """Read and parse a UTF-8 YAML file (see :func:`read_yaml`)."""
-    return read_yaml(path.read_text(encoding="utf-8"), where=str(path), error=error)
+def read_yaml_file(
+    path: str | Path, *, error: type[EipgisError], what: str = "YAML file", mapping: bool = True
+) -> Any:
+    """Read a planner's YAML file through the one safe text reader and parse it (:func:`read_yaml`).
+
+    With ``mapping`` (the default) a top level that is a list or a single value is an error;
+    an empty file gives None.
+    """
+    from .io import read_text_file
+
+    data = read_yaml(read_text_file(path, what=what, error=error), where=str(path), error=error)
+    if mapping and data is not None and not isinstance(data, dict):
+        found = "a list" if isinstance(data, list) else f"a single value ({str(data)[:40]!r})"
+        raise error(
+            f"{path}: expected a mapping (lines 'key: value') at the top level, found {found}. "
+            f"Fix: compare the {what} with an example and check its first lines."
+        )
+    return data
 
 
 def key_path(loc: Iterable[Any], *, variants: Iterable[str] = ()) -> str:

@@ -4,16 +4,57 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import click
 
 from .errors import EipgisError, InputError
-from .io import refuse_existing
+from .io import refuse_output, refuse_outputs
 
 _FORMATS = ("table", "json", "markdown")
 _SUFFIX = {"table": ".txt", "json": ".json", "markdown": ".md"}
+
+#: ``(role, path)`` pairs naming every input of a command, for :func:`eipgis.io.refuse_output`.
+Inputs = list[tuple[str, Any]]
+
+
+def _park_inputs(park: str | Path | None, role: str = "the park") -> Inputs:
+    """The park GeoPackage or folder and every layer file in it."""
+    from .io import park_files
+
+    return [(role, f) for f in park_files(park)] if park else []
+
+
+def _criteria_inputs(criteria: str | Path | None) -> Inputs:
+    from .criteria import builtin_sets
+
+    if criteria is None or str(criteria) in builtin_sets():
+        return []
+    return [("the criteria file", criteria)]
+
+
+def _scenario_inputs(scenarios: Iterable[Any], files: Iterable[str]) -> Inputs:
+    """Scenario files and the park and criteria files each names."""
+    out: Inputs = []
+    for sc, file in zip(scenarios, files, strict=True):
+        out.append(("the scenario file", file))
+        out += _park_inputs(sc.park_path, f"the park {file} names")
+        if sc.criteria is not None and sc._base is not None:
+            path = Path(sc.criteria)
+            out += _criteria_inputs(sc.criteria if path.is_absolute() else sc._base / path)
+    return out
+
+
+def _checked(*files: tuple[str, str | None]) -> Inputs:
+    """Refuse inputs that are folders, FIFOs or devices before anything opens them."""
+    from .io import check_input
+
+    for what, path in files:
+        if path:
+            check_input(path, what=what, missing_ok=True)  # the reader names a missing file
+    return [(f"the {what}", path) for what, path in files if path]
 
 
 def _render(report: Any, fmt: str, lang: str) -> str:
@@ -78,7 +119,9 @@ def check(park: str, criteria: str, fmt: str | None, output: str | None, overwri
     from .criteria import load_criteria
     from .park import load_park
 
-    refuse_existing(output, overwrite=overwrite)
+    inputs = _checked(("land-use mapping file", landuse_mapping), ("land-cover raster", landcover))
+    refuse_output(output, overwrite=overwrite,
+                  inputs=_park_inputs(park) + _criteria_inputs(criteria) + inputs)
     cset = load_criteria(criteria)  # a bad criteria file fails before any geometry work
     if landcover or green_classes or ndvi_min is not None:
         from . import raster
@@ -130,6 +173,9 @@ def symbiosis(park: str, flows: str, network: str | None, out_dir: str, overwrit
     """Match supplies and demands of PARK's firms and neighbourhoods on the road network."""
     from .symbiosis import run_symbiosis
 
+    inputs = _park_inputs(park) + _checked(("flow inventory", flows), ("road network file", network))
+    refuse_outputs([Path(out_dir) / name for name in ("symbiosis.gpkg", "links.csv", "totals.csv",
+                                                      "symbiosis.json")], overwrite=overwrite, inputs=inputs)
     result = run_symbiosis(park, flows, network=network, out_dir=out_dir, overwrite=overwrite,
                            estimate=not no_estimate)
     s = result.summary
@@ -151,8 +197,10 @@ def register() -> None:
 @click.option("--since", default=None, metavar="DATE", help="Also list the changes since DATE (YYYY-MM-DD).")
 def register_show(file: str, since: str | None) -> None:
     """Print every opportunity's current status, and the changes since a date."""
+    from .io import read_text_file
     from .symbiosis.register import format_register, read_register
 
+    read_text_file(file, what="register")  # encoding, size and file kind checked in one place
     click.echo(format_register(read_register(file), since=since), nl=False)
 
 
@@ -184,6 +232,7 @@ def register_add_links(file: str, links: str, date: str) -> None:
     """Add links found by eipgis symbiosis as new identified opportunities."""
     from .symbiosis.register import add_links
 
+    refuse_output(file, overwrite=True, inputs=[("the links file", links)])
     added = add_links(file, links, date=date).attrs.get("added", [])
     click.echo(f"added {len(added)} opportunities to {file}" + (f": {', '.join(added)}" if added else ""),
                err=True)
@@ -215,6 +264,11 @@ def scenario_run(scenario_file: str, out_dir: str | None, park_path: str | None,
     sc = Scenario.from_yaml(scenario_file)  # a bad file fails before any geometry work
     stem = Path(scenario_file).stem
     folder = Path(out_dir) if out_dir else Path("eipgis-output") / stem
+    inputs = (_scenario_inputs([sc], [scenario_file]) + _park_inputs(park_path)
+              + _criteria_inputs(criteria))
+    refuse_outputs([folder / f"{stem}{suffix}" for suffix in (".gpkg", "_report.json", "_report.md",
+                                                               "_changes.csv", "_changes.md")],
+                   overwrite=overwrite, inputs=inputs)
     run = sc.run(load_park(park_path) if park_path else None, criteria=criteria)
     files = write_outputs(run_outputs(run, folder, stem=stem, lang=lang), overwrite=overwrite)
     click.echo(run.report.to_table(lang=lang), nl=False)
@@ -244,8 +298,11 @@ def scenario_compare(scenario_files: tuple[str, ...], park_path: str | None, cri
         comparison_to_table,
     )
 
-    refuse_existing(output, overwrite=overwrite)
+    inputs = [("a scenario file", f) for f in scenario_files] + _park_inputs(park_path) \
+        + _criteria_inputs(criteria)
+    refuse_output(output, overwrite=overwrite, inputs=inputs)
     scenarios = [Scenario.from_yaml(f) for f in scenario_files]  # every file checked first
+    refuse_output(output, overwrite=overwrite, inputs=_scenario_inputs(scenarios, scenario_files))
     frame = compare(scenarios, park_path, criteria=criteria)
     fmt = fmt or _format_for(output)
     render = {"json": lambda f: comparison_to_json(f) + "\n",
@@ -283,7 +340,7 @@ def optimize(park: str, criteria: str, output: str | None, overwrite: bool, targ
     from .optimize import write_plan
     from .park import load_park
 
-    refuse_existing(output, overwrite=overwrite)
+    refuse_output(output, overwrite=overwrite, inputs=_park_inputs(park) + _criteria_inputs(criteria))
     cset = load_criteria(criteria)
     loaded = load_park(park)
     where = Path(output).resolve().parent if output else Path.cwd()
@@ -341,13 +398,16 @@ def map_command(park: str, output: str | None, lang: str, scenario_file: str | N
 
     lang = _map_lang(lang)
     output = output or str(Path("maps") / f"{Path(park).stem}.html")
-    refuse_existing(output, overwrite=overwrite)
+    inputs = _park_inputs(park) + _criteria_inputs(criteria) + _checked(
+        ("land-use mapping file", landuse_mapping), ("links file", links), ("basemap raster", basemap))
+    refuse_output(output, overwrite=overwrite, inputs=inputs)
     cset = load_criteria(criteria)
     sc = None
     if scenario_file:
         from .scenario import Scenario
 
         sc = Scenario.from_yaml(scenario_file)  # a bad file fails before any geometry work
+        refuse_output(output, overwrite=overwrite, inputs=_scenario_inputs([sc], [scenario_file]))
     loaded = load_park(park, crs=crs, repair=repair, landuse_mapping=landuse_mapping)
     m = park_map(loaded, criteria=cset, scenario=sc, links=links, lang=lang,
                  tiles=None if tiles.lower() == "none" else tiles, tiles_on=tiles_on, basemap=basemap)
@@ -380,13 +440,17 @@ def report_command(park: str, output: str, lang: str, fmt: str | None, criteria:
     from .report import write_report
 
     lang = _map_lang(lang)
-    refuse_existing(output, overwrite=overwrite)
+    inputs = _park_inputs(park) + _criteria_inputs(criteria) + _checked(
+        ("land-use mapping file", landuse_mapping), ("links file", links))
+    inputs += [("a scenario file", f) for f in scenario_files]
+    refuse_output(output, overwrite=overwrite, inputs=inputs)
     cset = load_criteria(criteria)
     scenarios = None
     if scenario_files:
         from .scenario import Scenario
 
         scenarios = [Scenario.from_yaml(f) for f in scenario_files]
+        refuse_output(output, overwrite=overwrite, inputs=_scenario_inputs(scenarios, scenario_files))
     loaded = load_park(park, crs=crs, repair=repair, landuse_mapping=landuse_mapping)
     write_report(output, loaded, fmt=fmt, overwrite=overwrite, criteria=cset, scenarios=scenarios,
                  links=links, lang=lang)
@@ -407,20 +471,61 @@ def rasterize(park: str, output: str, resolution_m: float, overwrite: bool, crs:
     from .park import load_park
     from .raster import rasterize_landuse
 
-    refuse_existing(output, overwrite=overwrite)
+    inputs = _park_inputs(park) + _checked(("land-use mapping file", landuse_mapping))
+    refuse_output(output, overwrite=overwrite, inputs=inputs)
     loaded = load_park(park, crs=crs, repair=repair, landuse_mapping=landuse_mapping)
     rasterize_landuse(loaded, output, resolution_m=resolution_m, overwrite=overwrite)
     click.echo(f"wrote {output}", err=True)
 
 
+#: Exit code of an internal error (a bug), as BSD's EX_SOFTWARE.
+EXIT_BUG = 70
+
+
+def _save_traceback() -> Path | None:
+    """Write the current exception's traceback to a crash file; None when that fails too.
+
+    The file is ``eipgis-crash-<UTC time>-<pid>.txt`` in ``$EIPGIS_CRASH_DIR`` if set,
+    else in the system's temporary folder.
+    """
+    import datetime
+    import os
+    import platform
+    import tempfile
+    import traceback
+
+    folder = Path(os.environ.get("EIPGIS_CRASH_DIR") or tempfile.gettempdir())
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = folder / f"eipgis-crash-{stamp}-{os.getpid()}.txt"
+    try:
+        from importlib.metadata import version
+
+        head = f"eipgis {version('eipgis')}, Python {platform.python_version()}, {platform.platform()}"
+    except Exception:  # noqa: BLE001 - the crash report must not crash
+        head = f"eipgis, Python {platform.python_version()}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"{head}\ncommand: eipgis {' '.join(sys.argv[1:])}\n\n"
+                        f"{traceback.format_exc()}", encoding="utf-8")
+    except Exception:  # noqa: BLE001
+        return None
+    return path
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: bad input exits with 2 and one message, never a traceback."""
+    """Entry point: bad input exits with 2 and one message, never a traceback.
+
+    An OS error (permission denied, disk full, …) also exits with 2, naming the path and the
+    reason; anything else is a bug: one line, the traceback saved to a file, exit 70.
+    """
+    from .io import os_error_message
+
     try:
         cli.main(args=argv, prog_name="eipgis", standalone_mode=False)
     except EipgisError as exc:
         click.echo(f"eipgis: error: {exc}", err=True)
         sys.exit(2)
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("eipgis: aborted", err=True)
         sys.exit(130)
     except click.ClickException as exc:
@@ -428,6 +533,24 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     except SystemExit:
         raise
+    except BrokenPipeError:  # whoever read the output stopped (eipgis check … | head): end quietly
+        import contextlib
+        import os
+
+        with contextlib.suppress(Exception):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+    except OSError as exc:
+        click.echo(f"eipgis: error: {os_error_message(exc, doing='cannot be read or written')}", err=True)
+        sys.exit(2)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback
+        saved = _save_traceback()
+        where = (f"The traceback is saved in {saved}; please send it to the eipgis developers."
+                 if saved else "The traceback could not be saved; please run again with "
+                 "python -X faulthandler and send the output to the eipgis developers.")
+        msg = str(exc).splitlines()[0][:300] if str(exc) else ""
+        click.echo(f"eipgis: internal error (a bug): {type(exc).__name__}: {msg}. {where}", err=True)
+        sys.exit(EXIT_BUG)
     sys.exit(0)
 
 

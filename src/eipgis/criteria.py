@@ -235,7 +235,9 @@ def load_criteria(
             f"{name}: no such criteria file or built-in set. "
             f"Fix: use one of {', '.join(builtin_sets())} or the path of a YAML file."
         )
-    return _read_set(path.read_text(encoding="utf-8"), str(path), _seen)
+    from .io import read_text_file
+
+    return _read_set(read_text_file(path, what="criteria file", error=CriteriaError), str(path), _seen)
 
 
 @dataclass(frozen=True)

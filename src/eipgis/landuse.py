@@ -152,15 +152,18 @@ def load_mapping(path: str | os.PathLike[str]) -> dict[str, str]:
     if path.suffix.lower() in (".yaml", ".yml"):
         from ._yamlfile import read_yaml_file
 
-        data = read_yaml_file(path, error=InputError) or {}
+        data = read_yaml_file(path, error=InputError, what="land-use mapping file") or {}
         if not isinstance(data, dict):
             raise InputError(f"{path}: expected a mapping 'value: class' at the top level.")
         pairs = {str(k): str(v) for k, v in data.items()}
     else:
         import csv
+        import io
 
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.reader(fh))
+        from .io import read_text_file
+
+        text = read_text_file(path, what="land-use mapping file")
+        rows = list(csv.reader(io.StringIO(text, newline="")))
         first = 1
         if rows and [c.strip().lower() for c in rows[0][:2]] == ["value", "class"]:
             rows, first = rows[1:], 2

@@ -323,9 +323,7 @@ class Scenario(BaseModel):
     def from_yaml(cls, path: str | os.PathLike[str]) -> Scenario:
         """Read a scenario file. Every key is checked before any geometry work."""
         path = Path(path)
-        if not path.is_file():
-            raise ScenarioError(f"{path}: no such scenario file. Fix: check the path.")
-        data = read_yaml_file(path, error=ScenarioError)
+        data = read_yaml_file(path, error=ScenarioError, what="scenario file")
         return cls.from_dict(data, source=str(path), base_dir=path.parent)
 
     @classmethod

@@ -76,9 +76,9 @@ def _read_table(path: Path) -> pd.DataFrame:
     suffix = path.suffix.lower()
     try:
         if suffix in (".yaml", ".yml"):
-            import yaml
+            from .._yamlfile import read_yaml_file
 
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = read_yaml_file(path, error=InputError, what="flow inventory", mapping=False)
             if isinstance(data, dict):
                 data = data.get("flows")
             if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
@@ -87,7 +87,9 @@ def _read_table(path: Path) -> pd.DataFrame:
             return pd.DataFrame(data)
         import io
 
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
+        from ..io import read_text_file
+
+        lines = read_text_file(path, what="flow inventory").splitlines()
         kept = [k for k, line in enumerate(lines, start=1) if not line.lstrip().startswith("#")]
         frame = pd.read_csv(io.StringIO("\n".join(lines[k - 1] for k in kept)), dtype=str,
                             keep_default_na=False)
