@@ -356,3 +356,17 @@ def test_random_token_soup_only_gives_expr_errors(frame, text):
 @given(text=st.text(max_size=80))
 def test_random_text_only_gives_expr_errors(frame, text):
     _check_random(frame, text)
+
+
+def test_vietnamese_text_matches_in_either_unicode_form():
+    """'Tằng Loỏng' typed decomposed (NFD, as macOS keyboards send it) matches the stored NFC text."""
+    import unicodedata
+
+    frame = pd.DataFrame({"tenant": ["Tằng Loỏng", "Phố Lu", None]})
+    nfd = unicodedata.normalize("NFD", "Tằng Loỏng")
+    assert nfd != "Tằng Loỏng"
+    assert list(parse_where(f"tenant == '{nfd}'").mask(frame)) == [True, False, False]
+    assert list(parse_where(f"tenant in ['{nfd}', 'x']").mask(frame)) == [True, False, False]
+    decomposed = frame.assign(tenant=frame["tenant"].map(
+        lambda s: unicodedata.normalize("NFD", s) if isinstance(s, str) else s))
+    assert list(parse_where("tenant == 'Phố Lu'").mask(decomposed)) == [False, True, False]

@@ -660,7 +660,10 @@ class _Evaluator:
             self._comparable(node, value, _Value(kind, None, True, "the list"), "in")
         known = self._rows(value.known)
         data = np.broadcast_to(np.asarray(value.data, dtype=object), (self.n,))
-        hit = known & pd.Series(data).isin(list(node.items)).to_numpy()
+        items = [unicodedata.normalize("NFC", v) if isinstance(v, str) else v for v in node.items]
+        if value.kind == "text":
+            data = pd.Series(data, dtype=object).str.normalize("NFC").to_numpy(dtype=object)
+        hit = known & pd.Series(data).isin(items).to_numpy()
         if node.negate:
             return known & ~hit, hit
         return hit, known & ~hit
@@ -720,7 +723,7 @@ class _Evaluator:
         import numpy as np
 
         if isinstance(node, _Literal):
-            v = node.value
+            v = unicodedata.normalize("NFC", node.value) if isinstance(node.value, str) else node.value
             label = "null" if v is None else repr(v) if isinstance(v, str) else _fmt(v)
             kind = "empty" if v is None else _literal_kind(v)
             return _Value(kind, v, v is not None, label)
@@ -794,7 +797,9 @@ class _Evaluator:
             return _Value("number", data, known & ~np.isnan(data), label)
         kind = pd.api.types.infer_dtype(series, skipna=True)
         if kind in ("string", "unicode"):
-            return _Value("text", series.to_numpy(dtype=object), known, label)
+            # Vietnamese typed on macOS arrives decomposed (NFD): compare in one form (NFC).
+            text = series.astype(object).str.normalize("NFC")
+            return _Value("text", text.to_numpy(dtype=object), known, label)
         if kind == "empty":
             return _Value("empty", np.full(len(series), None, dtype=object), known, label)
         if kind == "boolean":
