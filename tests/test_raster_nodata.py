@@ -277,7 +277,7 @@ def test_named_pipe_is_refused_without_hanging(square_gpkg, tmp_path, capsys):
     pipe = tmp_path / "lc.tif"
     os.mkfifo(pipe)
     code, _, err = run_cli(["check", str(square_gpkg), "--landcover", str(pipe)], capsys)
-    assert code == 2 and "not a regular file" in err
+    assert code == 2 and "is a named pipe (FIFO), not a file" in err
 
 
 @pytest.mark.parametrize(

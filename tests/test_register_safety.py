@@ -268,10 +268,10 @@ def test_a_folder_as_register_or_links_exits_2(reg: Path, capsys) -> None:
     folder = reg.with_name("links")
     folder.mkdir()
     code, err = _run(["register", "add-links", reg, "--links", folder, "--date", "2026-03-01"], capsys)
-    assert code == 2 and f"{folder}: is a folder, not a links file. Fix: give the links.csv" in err
+    assert code == 2 and f"{folder}: is a folder, not a file. Fix: give the path of the links file" in err
     code, err = _run(["register", "update", folder, "--id", "IS-01", "--status", "feasibility",
                       "--date", "2026-03-01"], capsys)
-    assert code == 2 and f"{folder}: is a folder, not a register. Fix:" in err
+    assert code == 2 and f"{folder}: is a folder, not a file. Fix:" in err
     assert _listing(reg.parent) == ["links", "register.csv"] and not list(folder.iterdir())
 
 
@@ -288,7 +288,7 @@ def test_a_named_pipe_is_refused_without_hanging(reg: Path) -> None:
         finally:
             proc.kill()
         assert proc.returncode == 2
-        assert f"{pipe}: is not a regular file (a named pipe or device). Fix:" in err and "Traceback" not in err
+        assert f"{pipe}: is a named pipe (FIFO), not a file" in err and "Traceback" not in err
     assert reg.read_bytes() == before
 
 

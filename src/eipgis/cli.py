@@ -197,10 +197,8 @@ def register() -> None:
 @click.option("--since", default=None, metavar="DATE", help="Also list the changes since DATE (YYYY-MM-DD).")
 def register_show(file: str, since: str | None) -> None:
     """Print every opportunity's current status, and the changes since a date."""
-    from .io import read_text_file
     from .symbiosis.register import format_register, read_register
 
-    read_text_file(file, what="register")  # encoding, size and file kind checked in one place
     click.echo(format_register(read_register(file), since=since), nl=False)
 
 

@@ -715,7 +715,7 @@ def observed_green_criteria(
     if classes is not None:
         params["green_classes"] = list(classes)
     if ndvi_min is not None:
-        params["ndvi_min"] = float(ndvi_min)
+        params["ndvi_min"] = _check_ndvi_min(ndvi_min)  # before the criterion checks it
     how = (f"NDVI ≥ {float(ndvi_min):g}" if ndvi_min is not None else
            "land-cover classes " + ", ".join(map(str, classes or DEFAULT_GREEN_CLASSES)))
     return [

@@ -115,16 +115,11 @@ def _date(text: Any, where: str) -> _dt.date:
 
 def _check_file(path: Path, *, what: str, fix: str) -> None:
     """Refuse a missing file, a folder, a named pipe or a device without opening it (a pipe would hang)."""
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        raise RegisterError(f"{path}: no such {what}. Fix: {fix}.") from None
-    except OSError as exc:
-        raise RegisterError(f"{path}: cannot be read ({exc.strerror or exc}). Fix: {fix}.") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise RegisterError(f"{path}: is a folder, not a {what}. Fix: {fix}.")
-    if not stat.S_ISREG(info.st_mode):
-        raise RegisterError(f"{path}: is not a regular file (a named pipe or device). Fix: {fix}.")
+    from ..io import check_input
+
+    if not path.exists() and not path.is_symlink():
+        raise RegisterError(f"{path}: no such {what}. Fix: {fix}.")
+    check_input(path, what=what, error=RegisterError)  # the one file-kind check of every reader
 
 
 def _read_text(path: Path, *, what: str, fix: str) -> str:
