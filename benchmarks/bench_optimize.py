@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_scenarios import STRESSED
 
 from eipgis.io import write_gpkg
-from eipgis.optimize import optimize
+from eipgis.plans.optimize import optimize
 from eipgis.park import load_park
 from eipgis.synth import mixed_shape_park, synthetic_park
 

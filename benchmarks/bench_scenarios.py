@@ -23,12 +23,12 @@ from pathlib import Path
 import numpy as np
 
 import eipgis
-from eipgis._reassign import Evaluator
+from eipgis.plans._reassign import Evaluator
 from eipgis.criteria import check, load_criteria
 from eipgis.io import write_gpkg
 from eipgis.landuse import CLASSES
-from eipgis.optimize import optimize
-from eipgis.scenario import Scenario
+from eipgis.plans.optimize import optimize
+from eipgis.plans.scenario import Scenario
 
 #: A stricter set than QCVN 01:2021, so that the optimizer must take industrial land.
 STRESSED = """schema_version: 1

@@ -301,7 +301,7 @@ def test_add_results_styles_and_attributes(tmp_path, project):
 
 
 def test_add_results_scenario_and_links(tmp_path, project):
-    from eipgis.scenario import Scenario
+    from eipgis.plans.scenario import Scenario
 
     park = eipgis.load_park(write_park(tmp_path / "sq.gpkg", square_park_layers()))
     scenario = Scenario.from_dict({"schema_version": 1, "name": "P3 thành cây xanh",

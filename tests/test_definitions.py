@@ -18,7 +18,7 @@ import eipgis
 from eipgis import indicators
 from eipgis.criteria import check
 from eipgis.errors import LayerError
-from eipgis.scenario import Scenario, ScenarioError, strip_by_class
+from eipgis.plans.scenario import Scenario, ScenarioError, strip_by_class
 
 LIMITS = {"I": 1000.0, "II": 500.0, "III": 300.0, "IV": 100.0, "V": 50.0}
 
@@ -81,7 +81,7 @@ def test_a_facility_polygon_wins_over_its_buildings(tmp_path):
 def test_map_zone_is_the_buffer_of_the_buildings(tmp_path):
     import geopandas as gpd
 
-    from eipgis.webmap import park_map
+    from eipgis.present.webmap import park_map
 
     layers = square_park_layers()
     layers["buildings"]["facility_id"] = [None, "F2", None, None]  # B2: x 550–950, y 150–550

@@ -25,7 +25,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eipgis.expr import MAX_DEPTH, MAX_LENGTH, ExprError, parse_where, select
-from eipgis.scenario import Scenario, ScenarioError
+from eipgis.plans.scenario import Scenario, ScenarioError
 
 
 @pytest.fixture(scope="module")

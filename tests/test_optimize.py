@@ -17,9 +17,9 @@ from conftest import CRS, X0, Y0, b, square_park_layers, write_park
 
 from eipgis.cli import cli
 from eipgis.criteria import check, load_criteria
-from eipgis.optimize import InfeasibleError, optimize, write_plan
+from eipgis.plans.optimize import InfeasibleError, optimize, write_plan
 from eipgis.park import load_park
-from eipgis.scenario import Scenario
+from eipgis.plans.scenario import Scenario
 
 
 @pytest.fixture(scope="module")

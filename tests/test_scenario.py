@@ -35,7 +35,7 @@ from eipgis.cli import cli
 from eipgis.criteria import check
 from eipgis.io import list_layers
 from eipgis.park import load_park
-from eipgis.scenario import (
+from eipgis.plans.scenario import (
     Scenario,
     ScenarioError,
     compare,
@@ -238,7 +238,7 @@ def test_area_is_conserved(park, ops, width):
     )
 )
 def test_evaluator_matches_full_check(park, moves):
-    from eipgis._reassign import Evaluator
+    from eipgis.plans._reassign import Evaluator
 
     for cset in ("vn-qcvn-01-2021", "vn-eip-decree-35"):
         ev = Evaluator(park, cset)

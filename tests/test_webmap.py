@@ -20,11 +20,11 @@ from conftest import X0, Y0, b, square_park_layers, write_park
 from shapely.geometry import LineString, Polygon
 
 import eipgis
-from eipgis._webassets import external_references
+from eipgis.present._webassets import external_references
 from eipgis.errors import CRSError, InputError, LayerError, OutputError
 from eipgis.landuse import LABELS
-from eipgis.report import report_html, report_markdown, write_report
-from eipgis.webmap import changed_parcels, map_html, park_map, read_links, write_map
+from eipgis.present.report import report_html, report_markdown, write_report
+from eipgis.present.webmap import changed_parcels, map_html, park_map, read_links, write_map
 
 DATE = "2026-01-15"
 
@@ -256,7 +256,7 @@ def test_local_basemap_geotiff(park, tmp_path):
 
 
 def test_importing_stays_light():
-    code = ("import sys, eipgis.webmap, eipgis.report; "
+    code = ("import sys, eipgis.present.webmap, eipgis.present.report; "
             "print(any(m in sys.modules for m in ('folium', 'matplotlib', 'selenium')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -19,8 +19,8 @@ from conftest import X0, Y0
 from shapely.geometry import LineString
 
 import eipgis
-from eipgis.report import write_report
-from eipgis.webmap import park_map, write_map
+from eipgis.present.report import write_report
+from eipgis.present.webmap import park_map, write_map
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"

@@ -36,7 +36,7 @@ from .errors import (  # noqa: E402
 if TYPE_CHECKING:
     from .criteria import ComplianceReport, CriteriaSet, check, load_criteria
     from .park import Park, load_park
-    from .scenario import Scenario, compare
+    from .plans.scenario import Scenario, compare
 
 __all__ = [
     "__version__",

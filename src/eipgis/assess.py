@@ -63,8 +63,8 @@ def assess(
     # The last set extends the first, so its table holds every criterion once.
     tables.append(reports[-1].to_table(lang=lang))
     # Consultation web maps (English and Vietnamese) and the appraisal report (issue 5).
-    from .report import report_html, report_markdown
-    from .webmap import map_html, park_map
+    from .present.report import report_html, report_markdown
+    from .present.webmap import map_html, park_map
 
     links = getattr(network, "links", None)
     for map_lang in ("en", "vi"):
@@ -75,7 +75,7 @@ def assess(
     # The candidate restructurings of scenarios/, compared side by side (issue 3).
     comparison = None if park_path else tang_loong_comparison(park)
     if comparison is not None:
-        from .scenario import comparison_to_json, comparison_to_markdown, comparison_to_table
+        from .plans.scenario import comparison_to_json, comparison_to_markdown, comparison_to_table
 
         contents["tang_loong_scenarios.json"] = comparison_to_json(comparison)
         contents["tang_loong_scenarios.md"] = comparison_to_markdown(comparison, lang=lang)
@@ -110,7 +110,7 @@ def tang_loong_comparison(park: Park) -> pd.DataFrame | None:
 
     Returns None when the scenario files are not installed with this copy of eipgis.
     """
-    from .scenario import Scenario, compare
+    from .plans.scenario import Scenario, compare
 
     here = Path(__file__).resolve().parent
     for folder in (here / "data" / "scenarios", here.parents[1] / "scenarios"):

@@ -257,7 +257,7 @@ def scenario_run(scenario_file: str, out_dir: str | None, park_path: str | None,
                  overwrite: bool, lang: str) -> None:
     """Apply SCENARIO_FILE; write the new park (GeoPackage), its report and the change log."""
     from .park import load_park
-    from .scenario import Scenario, run_outputs, write_outputs
+    from .plans.scenario import Scenario, run_outputs, write_outputs
 
     sc = Scenario.from_yaml(scenario_file)  # a bad file fails before any geometry work
     stem = Path(scenario_file).stem
@@ -288,7 +288,7 @@ def scenario_compare(scenario_files: tuple[str, ...], park_path: str | None, cri
                      fmt: str | None, output: str | None, overwrite: bool, lang: str) -> None:
     """Compare scenario files side by side (the baseline first)."""
     from . import io
-    from .scenario import (
+    from .plans.scenario import (
         Scenario,
         compare,
         comparison_to_json,
@@ -334,9 +334,9 @@ def optimize(park: str, criteria: str, output: str | None, overwrite: bool, targ
     import os
 
     from .criteria import builtin_sets, load_criteria
-    from .optimize import optimize as run_optimize
-    from .optimize import write_plan
     from .park import load_park
+    from .plans.optimize import optimize as run_optimize
+    from .plans.optimize import write_plan
 
     refuse_output(output, overwrite=overwrite, inputs=_park_inputs(park) + _criteria_inputs(criteria))
     cset = load_criteria(criteria)
@@ -392,7 +392,7 @@ def map_command(park: str, output: str | None, lang: str, scenario_file: str | N
     """A consultation web map of PARK: one HTML file that works offline."""
     from .criteria import load_criteria
     from .park import load_park
-    from .webmap import park_map, write_map
+    from .present.webmap import park_map, write_map
 
     lang = _map_lang(lang)
     output = output or str(Path("maps") / f"{Path(park).stem}.html")
@@ -402,7 +402,7 @@ def map_command(park: str, output: str | None, lang: str, scenario_file: str | N
     cset = load_criteria(criteria)
     sc = None
     if scenario_file:
-        from .scenario import Scenario
+        from .plans.scenario import Scenario
 
         sc = Scenario.from_yaml(scenario_file)  # a bad file fails before any geometry work
         refuse_output(output, overwrite=overwrite, inputs=_scenario_inputs([sc], [scenario_file]))
@@ -435,7 +435,7 @@ def report_command(park: str, output: str, lang: str, fmt: str | None, criteria:
     """The appraisal of PARK as one self-contained HTML (or Markdown) document."""
     from .criteria import load_criteria
     from .park import load_park
-    from .report import write_report
+    from .present.report import write_report
 
     lang = _map_lang(lang)
     inputs = _park_inputs(park) + _criteria_inputs(criteria) + _checked(
@@ -445,7 +445,7 @@ def report_command(park: str, output: str, lang: str, fmt: str | None, criteria:
     cset = load_criteria(criteria)
     scenarios = None
     if scenario_files:
-        from .scenario import Scenario
+        from .plans.scenario import Scenario
 
         scenarios = [Scenario.from_yaml(f) for f in scenario_files]
         refuse_output(output, overwrite=overwrite, inputs=_scenario_inputs(scenarios, scenario_files))

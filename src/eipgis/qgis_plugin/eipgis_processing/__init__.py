@@ -3,6 +3,6 @@
 
 def classFactory(iface):
     """Called by QGIS; eipgis itself must be importable by QGIS's Python (see the README)."""
-    from eipgis.qgis_processing import EipgisPlugin
+    from eipgis.qgis.processing import EipgisPlugin
 
     return EipgisPlugin(iface)

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .errors import OutputError
+from ..errors import OutputError
 
 __all__ = ["RUNTIME_JS", "external_references", "finish_html", "inline_assets", "json_for_script"]
 
@@ -175,7 +175,7 @@ def inline_assets(m: Any) -> None:
     folium's links to Bootstrap and Font Awesome (used only by ``folium.Icon`` markers) are
     dropped; eipgis maps draw circle markers instead.
     """
-    from ._markup import html_element  # the assets are text, not templates
+    from .._markup import html_element  # the assets are text, not templates
 
     m.default_js = [(n, u) for n, u in m.default_js if n not in _INLINED | _DROPPED]
     m.default_css = [(n, u) for n, u in m.default_css if n not in _INLINED | _DROPPED]

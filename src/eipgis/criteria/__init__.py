@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ._yamlfile import error_lines, read_yaml
-from .errors import CriteriaError
-from .indicators import INDICATORS, Measure
+from .._yamlfile import error_lines, read_yaml
+from ..errors import CriteriaError
+from ..indicators import INDICATORS, Measure
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .park import Park
+    from ..park import Park
 
 __all__ = [
     "HEADINGS",
@@ -227,7 +227,7 @@ def load_criteria(
             f"{name}: no such criteria file or built-in set. "
             f"Fix: use one of {', '.join(builtin_sets())} or the path of a YAML file."
         )
-    from .io import read_text_file
+    from ..io import read_text_file
 
     return _read_set(read_text_file(path, what="criteria file", error=CriteriaError), str(path), _seen)
 
@@ -393,8 +393,8 @@ def check(park: Park, criteria: str | os.PathLike[str] | CriteriaSet = "vn-qcvn-
     >>> report.passed
     False
     """
-    from . import __version__
-    from .indicators import class_area_m2
+    from .. import __version__
+    from ..indicators import class_area_m2
 
     cset = load_criteria(criteria)
     results = tuple(evaluate(park, c) for c in cset.criteria)
@@ -618,7 +618,7 @@ class ComplianceReport:
 
         Every text from the park or the criteria file is escaped (:func:`eipgis._markup.md`).
         """
-        from ._markup import md
+        from .._markup import md
 
         w = _WORDS[lang]
         head = (*HEADINGS[lang], w["source"])

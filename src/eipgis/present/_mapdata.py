@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from .crs import AREA_OF_USE_MARGIN_DEG as _AREA_OF_USE_MARGIN_DEG
-from .errors import CRSError, InputError, LayerError
+from ..crs import AREA_OF_USE_MARGIN_DEG as _AREA_OF_USE_MARGIN_DEG
+from ..errors import CRSError, InputError, LayerError
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from .park import Park
+    from ..park import Park
 
 __all__ = [
     "AREA_OF_USE_MARGIN_DEG",
@@ -40,7 +40,7 @@ def check_park(park: Park) -> None:
 
     The area-of-use rule is :func:`eipgis.crs.diagnose_position` (the one place for it).
     """
-    from .crs import diagnose_position
+    from ..crs import diagnose_position
 
     where = f"park '{park.name}' ({park.source})"
     for layer in ("boundary", "landuse"):
@@ -72,7 +72,7 @@ def read_links(links: Any, *, crs: Any = None) -> gpd.GeoDataFrame:
     """
     import geopandas as gpd
 
-    from . import io as _io
+    from .. import io as _io
 
     if isinstance(links, gpd.GeoDataFrame):
         frame, where = links, "links"
@@ -114,7 +114,7 @@ def read_links(links: Any, *, crs: Any = None) -> gpd.GeoDataFrame:
 
 def after_park(scenario: Any, park: Park, lang: str = "en") -> tuple[Park, str]:
     """The park after ``scenario`` (a Scenario or the new Park) and the scenario's name."""
-    from .park import Park as _Park
+    from ..park import Park as _Park
 
     if isinstance(scenario, _Park):
         return scenario, scenario.name
@@ -215,7 +215,7 @@ def lonlat(geoms: Any, crs: Any) -> Any:
 def material_names(materials: Any, lang: str) -> dict[str, str]:
     """Display names of symbiosis materials (the vocabulary's, else the id without underscores)."""
     try:
-        from .symbiosis.vocab import load_vocabulary
+        from ..symbiosis.vocab import load_vocabulary
 
         vocab = load_vocabulary().materials
     except Exception:  # noqa: BLE001 - symbiosis missing or its vocabulary unreadable: show ids

@@ -22,7 +22,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -30,21 +30,28 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
-    field_validator,
-    model_validator,
 )
 
+from .._validate import ids_text
+from .._yamlfile import error_lines, read_yaml_file
+from ..landuse import CLASSES, LABELS
 from ._reassign import Evaluator
-from ._validate import ids_text
-from ._yamlfile import error_lines, read_yaml_file
-from .errors import InputError
-from .landuse import CLASSES, LABELS
+from .ops import (
+    _OP_NAMES,
+    CHANGE_COLUMNS,
+    Carve,
+    GreenStrip,
+    Operation,
+    Rezone,
+    ScenarioError,
+    SetValues,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .criteria import ComplianceReport, CriteriaSet
-    from .park import Park
+    from ..criteria import ComplianceReport, CriteriaSet
+    from ..park import Park
 
 __all__ = [
     "CHANGE_COLUMNS",
@@ -64,212 +71,6 @@ __all__ = [
     "strip_by_class",
     "write_outputs",
 ]
-
-#: Pieces of a cut smaller than this (m²) are floating-point slivers: they stay with their parcel.
-MIN_PIECE_M2 = 0.01
-#: Unassigned land smaller than this (m²) is a digitising gap, not land to assign.
-MIN_UNASSIGNED_M2 = 1.0
-#: A parcel counts as lying ``within`` a polygon when this share of its area is inside.
-WITHIN_SHARE = 0.99
-
-#: Columns of a change log.
-CHANGE_COLUMNS = (
-    "operation",
-    "op",
-    "layer",
-    "feature",
-    "from_feature",
-    "from",
-    "to",
-    "area_m2",
-    "note",
-)
-
-
-class ScenarioError(InputError):
-    """A scenario file, or one of its operations on a given park, cannot be used.
-
-    The message names the file and the key path (``operations[2].width_m``) and says what to do.
-    """
-
-
-# --- the file model -------------------------------------------------------------------------
-
-
-def _landuse_class(value: str) -> str | None:
-    import pandas as pd
-
-    from .landuse import classify
-
-    return classify(pd.Series([value], dtype=object)).iloc[0]
-
-
-def _check_to(value: str) -> str:
-    if _landuse_class(value) is None:
-        raise ValueError(
-            f"unknown land use {value!r}; use a class ({', '.join(CLASSES)}) or a plan code "
-            "(CN, CX, GT, HTKT, XLNT…)"
-        )
-    return value
-
-
-def _parse_geometry(value: str | dict[str, Any]) -> Any:
-    """A shapely geometry from WKT, GeoJSON text or a GeoJSON mapping (geometry or feature[s])."""
-    import shapely
-    from shapely.geometry import shape
-
-    try:
-        if isinstance(value, dict) or (isinstance(value, str) and value.lstrip().startswith("{")):
-            data = json.loads(value) if isinstance(value, str) else value
-            kind = data.get("type")
-            if kind == "FeatureCollection":
-                geom = shapely.union_all([shape(f["geometry"]) for f in data["features"]])
-            elif kind == "Feature":
-                geom = shape(data["geometry"])
-            else:
-                geom = shape(data)
-        else:
-            geom = shapely.from_wkt(value)
-    except Exception as exc:  # noqa: BLE001 (shapely, json and KeyError all end here)
-        raise ValueError(
-            f"not a WKT or GeoJSON geometry ({str(exc).splitlines()[0][:120]}); write e.g. "
-            "'POLYGON ((x1 y1, x2 y2, x3 y3, x1 y1))' or a GeoJSON Polygon"
-        ) from None
-    if geom is None or geom.is_empty:
-        raise ValueError("the geometry is empty")
-    if geom.geom_type not in ("Polygon", "MultiPolygon"):
-        raise ValueError(f"expected a Polygon or MultiPolygon, got a {geom.geom_type}")
-    if not geom.is_valid:
-        raise ValueError(
-            f"invalid polygon ({shapely.is_valid_reason(geom)}); fix it in QGIS "
-            "(Vector → Geometry Tools → Fix Geometries)"
-        )
-    return geom
-
-
-def _check_where(value: str | None) -> str | None:
-    """A ``where`` text must be in the where language (:mod:`eipgis.expr`): checked at load time."""
-    if value is not None:
-        from .expr import parse_where
-
-        parse_where(value)  # its ExprError is a ValueError: pydantic reports it under the key
-    return value
-
-
-class _Op(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    note: str | None = None
-
-
-class Rezone(_Op):
-    """Whole parcels change land use: chosen by id (``parcels``), by ``where`` or by ``within``."""
-
-    op: Literal["rezone"]
-    parcels: list[str] | None = Field(default=None, min_length=1)
-    where: str | None = Field(default=None, min_length=1)
-    within: str | dict[str, Any] | None = None
-    crs: str | None = None
-    to: str
-
-    _to = field_validator("to")(classmethod(lambda cls, v: _check_to(v)))
-    _where = field_validator("where")(classmethod(lambda cls, v: _check_where(v)))
-
-    @field_validator("within")
-    @classmethod
-    def _geometry(cls, value: Any) -> Any:
-        if value is not None:
-            _parse_geometry(value)
-        return value
-
-    @model_validator(mode="after")
-    def _one_selector(self) -> Rezone:
-        given = [k for k in ("parcels", "where", "within") if getattr(self, k) is not None]
-        if len(given) != 1:
-            raise ValueError(
-                "give exactly one of parcels, where or within"
-                + (f" (found {', '.join(given)})" if given else "")
-            )
-        return self
-
-
-class GreenStrip(_Op):
-    """The band of ``width_m`` inside the boundary turns green (all round, or facing some homes).
-
-    Land of the classes in ``keep`` (default: water, so rivers and ponds stay) is left as it
-    is; ``keep: []`` takes everything in the band. The change log says, by class, what the
-    strip took and what it kept (:func:`strip_by_class`).
-    """
-
-    op: Literal["green_strip"]
-    width_m: float = Field(gt=0, allow_inf_nan=False)
-    sides: Literal["all"] | list[str] = "all"
-    to: str = "green"
-    keep: list[str] = Field(default_factory=lambda: ["water"])
-
-    _to = field_validator("to")(classmethod(lambda cls, v: _check_to(v)))
-
-    @field_validator("keep")
-    @classmethod
-    def _keep(cls, value: list[str]) -> list[str]:
-        for item in value:
-            _check_to(item)
-        return value
-
-    @property
-    def keep_classes(self) -> list[str]:
-        """The land-use classes the strip leaves alone (``keep`` may name plan codes)."""
-        return sorted({str(_landuse_class(k)) for k in self.keep})
-
-    @field_validator("sides")
-    @classmethod
-    def _sides(cls, value: Any) -> Any:
-        if isinstance(value, list) and not value:
-            raise ValueError("list at least one neighbourhood name, or write 'all'")
-        return value
-
-
-class Carve(_Op):
-    """Cut a shape out of whatever parcels (and unassigned land) it covers; give it a land use."""
-
-    op: Literal["carve"]
-    geometry: str | dict[str, Any]
-    crs: str | None = None
-    to: str
-    name: str | None = None
-
-    _to = field_validator("to")(classmethod(lambda cls, v: _check_to(v)))
-
-    @field_validator("geometry")
-    @classmethod
-    def _geometry(cls, value: Any) -> Any:
-        _parse_geometry(value)
-        return value
-
-
-class SetValues(_Op):
-    """Change attributes of the features of a layer selected by ``where``."""
-
-    op: Literal["set"]
-    layer: str = Field(min_length=1)
-    where: str = Field(min_length=1)
-    values: dict[str, Any] = Field(min_length=1)
-
-    _where = field_validator("where")(classmethod(lambda cls, v: _check_where(v)))
-
-    @field_validator("values")
-    @classmethod
-    def _not_protected(cls, value: dict[str, Any]) -> dict[str, Any]:
-        bad = [k for k in value if k in ("geometry", "parcel_id", "landuse_class")]
-        if bad:
-            raise ValueError(
-                f"{', '.join(bad)} cannot be set; use rezone or carve to change land use or shape"
-            )
-        return value
-
-
-Operation = Annotated[Rezone | GreenStrip | Carve | SetValues, Field(discriminator="op")]
-_OP_NAMES = ("rezone", "green_strip", "carve", "set")
-
 
 class Scenario(BaseModel):
     """A land-use restructuring: a named list of operations on a park.
@@ -350,7 +151,7 @@ class Scenario(BaseModel):
 
     def load_park(self) -> Park:
         """Load the park the file names (``park:``)."""
-        from .park import load_park
+        from ..park import load_park
 
         path = self.park_path
         if path is None:
@@ -367,7 +168,7 @@ class Scenario(BaseModel):
 
     def criteria_set(self, default: str | CriteriaSet = "vn-qcvn-01-2021") -> CriteriaSet:
         """The criteria set the file names, a built-in name or a path relative to the file."""
-        from .criteria import builtin_sets, load_criteria
+        from ..criteria import builtin_sets, load_criteria
 
         if self.criteria is None:
             return load_criteria(default)
@@ -411,7 +212,7 @@ class Scenario(BaseModel):
         self, park: Park | None = None, *, criteria: str | CriteriaSet | None = None
     ) -> ScenarioRun:
         """Apply the scenario and check the new park against the criteria."""
-        from .criteria import check
+        from ..criteria import check
 
         park = park if park is not None else self.load_park()
         cset = self.criteria_set() if criteria is None else _load_criteria(criteria)
@@ -434,7 +235,7 @@ class Scenario(BaseModel):
 
 
 def _load_criteria(criteria: Any) -> CriteriaSet:
-    from .criteria import load_criteria
+    from ..criteria import load_criteria
 
     return load_criteria(criteria)
 
@@ -466,7 +267,7 @@ class ScenarioRun:
     def changes_markdown(self, *, lang: str = "en") -> str:
         """The change log as a Markdown table, with totals by change of land use."""
         w = _CW[lang]
-        from ._markup import md
+        from .._markup import md
 
         lines = [f"# {md(w['changes'])}: {md(self.scenario.name)}", ""]
         if self.scenario.description:
@@ -616,8 +417,8 @@ def compare(
     """
     import pandas as pd
 
-    from .criteria import check, load_criteria
-    from .park import load_park
+    from ..criteria import check, load_criteria
+    from ..park import load_park
 
     items = [_as_scenario(s) for s in scenarios]
     if not items:
@@ -698,8 +499,8 @@ def compare(
 
 def comparison_to_json(frame: pd.DataFrame, *, indent: int | None = 2) -> str:
     """The comparison as JSON: the park, the criteria set and one record per scenario."""
-    from . import __version__
-    from .criteria import _jsonable
+    from .. import __version__
+    from ..criteria import _jsonable
 
     records = []
     for name, row in frame.iterrows():
@@ -755,7 +556,7 @@ _RW = {
 
 
 def _comparison_rows(frame: pd.DataFrame, lang: str) -> tuple[list[str], list[list[str]]]:
-    from .criteria import _OP_SIGN, format_number
+    from ..criteria import _OP_SIGN, format_number
 
     w = _RW[lang]
     names = [str(n) if lang == "en" else str(frame.loc[n, "name_vi"]) for n in frame.index]
@@ -819,7 +620,7 @@ def comparison_to_table(frame: pd.DataFrame, *, lang: str = "en") -> str:
 
 def comparison_to_markdown(frame: pd.DataFrame, *, lang: str = "en") -> str:
     """The comparison as a Markdown table (scenarios as columns)."""
-    from ._markup import md
+    from .._markup import md
 
     head, rows = _comparison_rows(frame, lang)
     w = _RW[lang]
@@ -858,8 +659,8 @@ def write_outputs(outputs: dict[Path, Any], *, overwrite: bool = False) -> list[
 
     An existing file stops the whole write before anything is written, unless ``overwrite``.
     """
-    from . import io
-    from .errors import OutputError
+    from .. import io
+    from ..errors import OutputError
 
     if not overwrite:
         there = [str(p) for p in outputs if p.exists()]

@@ -8,8 +8,8 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
+from ..errors import InfeasibleError, InputError
 from ._candidates import _Candidates, _classes_of
-from .errors import InfeasibleError, InputError
 
 # Safety margin (m²) on every target so that rounding in the written file cannot flip a result.
 _MARGIN_M2 = 0.5

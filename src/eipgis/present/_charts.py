@@ -8,13 +8,13 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ._markup import plain_text
-from ._words import HAZARD_COLOURS, MATERIAL_COLOURS, WORDS
-from .landuse import CLASSES, COLOURS, LABELS
+from .._markup import plain_text
+from .._words import HAZARD_COLOURS, MATERIAL_COLOURS, WORDS
+from ..landuse import CLASSES, COLOURS, LABELS
 
 if TYPE_CHECKING:
-    from .criteria import ComplianceReport
-    from .park import Park
+    from ..criteria import ComplianceReport
+    from ..park import Park
 
 __all__ = ["SHARE_INDICATORS", "map_picture", "png_base64", "share_chart"]
 

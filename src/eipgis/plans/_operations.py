@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from ._validate import ids_text
-from .errors import InputError
-from .landuse import CLASSES
-from .scenario import (
+from .._validate import ids_text
+from ..errors import InputError
+from ..landuse import CLASSES
+from .ops import (
     CHANGE_COLUMNS,
     MIN_PIECE_M2,
     MIN_UNASSIGNED_M2,
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-    from .park import Park
+    from ..park import Park
 
 __all__ = ["State"]
 
@@ -66,7 +66,7 @@ class State:
         import numpy as np
         import pandas as pd
 
-        from .expr import ExprError, parse_where
+        from ..expr import ExprError, parse_where
 
         table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
         try:
@@ -90,7 +90,7 @@ class State:
         geom = _parse_geometry(getattr(op, field))
         park_crs = self.park.crs
         if op.crs is not None:
-            from .crs import to_crs
+            from ..crs import to_crs
 
             try:
                 crs = to_crs(op.crs)
@@ -248,7 +248,7 @@ class State:
     def green_strip(self, op: GreenStrip, key: str) -> None:
         import shapely
 
-        from .indicators import isolation_band
+        from ..indicators import isolation_band
 
         park = self.park
         boundary = park.boundary_geometry
@@ -384,7 +384,7 @@ class State:
         import pandas as pd
         import shapely
 
-        from .park import _polygonal
+        from ..park import _polygonal
 
         lu = self.landuse
         geoms = np.asarray(lu.geometry.values)
@@ -494,7 +494,7 @@ class State:
         frame = frame.copy()
         values = dict(op.values)
         if op.layer == "facilities" and "hazard_class" in values:
-            from .park import _ROMAN, HAZARD_CLASSES
+            from ..park import _ROMAN, HAZARD_CLASSES
 
             raw = (
                 str(values["hazard_class"])

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import InfeasibleError, InputError
+from ..landuse import CLASSES, LABELS
 from ._candidates import (
     MAX_PLOTS,
     _bulk_plots,
@@ -19,12 +21,10 @@ from ._candidates import (
     _need_by_class,
 )
 from ._milp import _solve
-from .errors import InfeasibleError, InputError
-from .landuse import CLASSES, LABELS
 
 if TYPE_CHECKING:
-    from .criteria import ComplianceReport, CriteriaSet
-    from .park import Park
+    from ..criteria import ComplianceReport, CriteriaSet
+    from ..park import Park
     from .scenario import Scenario
 
 __all__ = ["TARGETED_INDICATORS", "InfeasibleError", "Plan", "optimize", "write_plan"]
@@ -158,7 +158,7 @@ def _target_criteria(cset: CriteriaSet, only: list[str] | None) -> tuple[list[An
 
 def _numerator(park: Park, crit: Any) -> tuple[float, float]:
     """(measured area, area the share is taken of) of a land-share criterion."""
-    from .indicators import INDICATORS
+    from ..indicators import INDICATORS
 
     m = INDICATORS[crit.indicator].function(park, **crit.params)
     return m.value * m.extent_m2, m.extent_m2
@@ -219,7 +219,7 @@ def optimize(
     Examples
     --------
     >>> import eipgis
-    >>> from eipgis.optimize import optimize
+    >>> from eipgis.plans.optimize import optimize
     >>> plan = optimize(eipgis.load_park(eipgis.sample_path()))
     >>> plan.passed
     True
@@ -227,7 +227,7 @@ def optimize(
     import numpy as np
     import yaml
 
-    from .criteria import check, load_criteria
+    from ..criteria import check, load_criteria
     from .scenario import Scenario
 
     started = time.perf_counter()
@@ -623,7 +623,7 @@ def _gap_cause(
 
 def write_plan(plan: Plan, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
     """Write the plan's scenario file, with its figures as a comment header."""
-    from . import io
+    from .. import io
 
     head = [
         "# Written by 'eipgis optimize'. Reproduce with: eipgis scenario run " + Path(path).name,

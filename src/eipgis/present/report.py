@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._words import WORDS, check_lang, co2_columns, co2_label, measured_from_text, number
-from .errors import InputError
-from .landuse import CLASSES, LABELS
+from .._words import WORDS, check_lang, co2_columns, co2_label, measured_from_text, number
+from ..errors import InputError
+from ..landuse import CLASSES, LABELS
 
 if TYPE_CHECKING:
-    from .criteria import ComplianceReport
-    from .park import Park
+    from ..criteria import ComplianceReport
+    from ..park import Park
 
 __all__ = ["FORMATS", "MAX_ROWS", "report_html", "report_markdown", "write_report"]
 
@@ -105,7 +105,7 @@ def _overall(report: ComplianceReport, lang: str) -> str:
 
 
 def _criteria(report: ComplianceReport, lang: str) -> _Section:
-    from .criteria import HEADINGS
+    from ..criteria import HEADINGS
 
     w = WORDS[lang]
     head = [*HEADINGS[lang], WORDS[lang]["source_col"]]
@@ -155,8 +155,8 @@ def _failing(report: ComplianceReport, lang: str) -> _Section | None:
 
 def _scenarios(park: Park, report: ComplianceReport, parks: list[tuple[str, Park]], cset: Any,
                lang: str) -> tuple[_Section, list[tuple[str, ComplianceReport]]]:
+    from ..criteria import check
     from ._charts import share_chart
-    from .criteria import check
 
     w = WORDS[lang]
     reports = [(w["before"], report)] + [(name, check(p, cset)) for name, p in parks]
@@ -241,10 +241,10 @@ def _document(
     date: str | None,
     title: str | None,
 ) -> _Doc:
-    from . import __version__
+    from .. import __version__
+    from ..criteria import builtin_sets, check, load_criteria
     from ._charts import map_picture, share_chart
     from ._mapdata import changed_parcels, check_park, read_links
-    from .criteria import builtin_sets, check, load_criteria
 
     lang = check_lang(lang)
     check_park(park)
@@ -291,7 +291,7 @@ def _document(
 
 
 def _cell_class(text: str, lang: str) -> str:
-    from .criteria import verdict
+    from ..criteria import verdict
 
     if text == verdict(False, lang=lang):
         return "fail"
@@ -313,14 +313,14 @@ def _html_context(s: _Section, lang: str) -> dict[str, Any]:
 
 
 def _to_html(doc: _Doc) -> str:
-    from ._markup import render
+    from .._markup import render
 
     return render("report.html.j2", lang=doc.lang, title=doc.title, subtitle=doc.subtitle,
                   sections=[_html_context(s, doc.lang) for s in doc.sections], footer=doc.footer)
 
 
 def _md_section(s: _Section, lang: str, level: int) -> list[str]:
-    from ._markup import md
+    from .._markup import md
 
     w = WORDS[lang]
     out = ["#" * level + " " + md(s.title), ""]
@@ -342,7 +342,7 @@ def _md_section(s: _Section, lang: str, level: int) -> list[str]:
 
 
 def _to_markdown(doc: _Doc) -> str:
-    from ._markup import md
+    from .._markup import md
 
     lines = [f"# {md(doc.title)}", "", f"*{md(doc.subtitle)}*", ""]
     for s in doc.sections:
@@ -395,7 +395,7 @@ def report_html(
     Examples
     --------
     >>> import eipgis
-    >>> from eipgis.report import report_html
+    >>> from eipgis.present.report import report_html
     >>> html = report_html(eipgis.load_park(eipgis.sample_path()), lang="vi")
     >>> "Tằng Loỏng" in html
     True
@@ -430,7 +430,7 @@ def write_report(
 
     Everything is computed before the file is opened, so a failure leaves no partial report.
     """
-    from . import io as _io
+    from .. import io as _io
 
     fmt = fmt or ("markdown" if Path(path).suffix.lower() in (".md", ".markdown") else "html")
     if fmt not in FORMATS:

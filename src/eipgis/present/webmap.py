@@ -9,19 +9,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import _webassets
-from ._mapdata import (
-    LINK_COLUMNS,
-    after_park,
-    changed_parcels,
-    check_park,
-    lonlat,
-    material_names,
-    read_links,
-    simplified,
-)
-from ._markup import escape, html_element
-from ._words import (
+from .._markup import escape, html_element
+from .._words import (
     HAZARD_COLOURS,
     KINDS,
     MATERIAL_COLOURS,
@@ -33,15 +22,26 @@ from ._words import (
     missing,
     number,
 )
-from .errors import CRSError, InputError
-from .landuse import CLASSES, COLOURS, LABELS
+from ..errors import CRSError, InputError
+from ..landuse import CLASSES, COLOURS, LABELS
+from . import _webassets
+from ._mapdata import (
+    LINK_COLUMNS,
+    after_park,
+    changed_parcels,
+    check_park,
+    lonlat,
+    material_names,
+    read_links,
+    simplified,
+)
 
 if TYPE_CHECKING:
     import folium
     import geopandas as gpd
 
-    from .criteria import ComplianceReport
-    from .park import Park
+    from ..criteria import ComplianceReport
+    from ..park import Park
 
 __all__ = [
     "LINK_COLUMNS",
@@ -497,8 +497,8 @@ def _panel_html(park: Park, report: ComplianceReport, after: ComplianceReport | 
                 scenario_name: str | None, lang: str, date: str, title: str | None,
                 legend: Mapping[str, Any]) -> str:
     """The title box and legend, from ``templates/map_panel.html.j2`` (every value escaped)."""
-    from . import __version__
-    from ._markup import render
+    from .. import __version__
+    from .._markup import render
 
     w = WORDS[lang]
     box = {
@@ -674,14 +674,14 @@ def park_map(
     Examples
     --------
     >>> import eipgis
-    >>> from eipgis.webmap import park_map, write_map
+    >>> from eipgis.present.webmap import park_map, write_map
     >>> park = eipgis.load_park(eipgis.sample_path())
     >>> m = park_map(park, lang="vi")
     >>> write_map(m, "maps/tang_loong.html", overwrite=True)  # doctest: +SKIP
     """
     import folium
 
-    from .criteria import check, load_criteria
+    from ..criteria import check, load_criteria
 
     lang = check_lang(lang)
     check_park(park)
@@ -698,7 +698,7 @@ def park_map(
         after, scenario_name = after_park(scenario, park, lang)
         check_park(after)
         if cset is None:
-            from .criteria import builtin_sets
+            from ..criteria import builtin_sets
 
             cset = load_criteria(report.criteria_set if report.criteria_set in builtin_sets()
                                  else criteria)
@@ -818,6 +818,6 @@ def map_html(m: folium.Map) -> str:
 
 def write_map(m: folium.Map, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
     """Write the map's HTML atomically (nothing is left behind if it fails)."""
-    from . import io as _io
+    from .. import io as _io
 
     return _io.write_text(path, map_html(m), overwrite=overwrite)

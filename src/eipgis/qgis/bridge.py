@@ -1,17 +1,4 @@
-"""The QGIS bridge: QGIS layers to and from GeoDataFrames, parks from open layers, results as styled layers.
-
-Use it from the QGIS Python console (or any PyQGIS script)::
-
-    import eipgis
-    from eipgis import qgis as eq
-    park = eq.park_from_layers(boundary="boundary", landuse="landuse", buildings="buildings")
-    report = eipgis.check(park)
-    eq.add_results(park=park, report=report)
-
-Nothing is written next to the user's data: results are memory layers in the current project.
-``qgis`` is imported inside each function, so ``import eipgis.qgis`` works (and fails only on
-use) where QGIS is not installed.
-"""
+"""Converting between QGIS layers and GeoDataFrames, parks from open layers, results as styled layers."""
 
 from __future__ import annotations
 
@@ -22,13 +9,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import CRSError, EipgisError, InputError, LayerError
+from ..errors import CRSError, EipgisError, InputError, LayerError
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from .criteria import ComplianceReport
-    from .park import Park
+    from ..criteria import ComplianceReport
+    from ..park import Park
 
 __all__ = [
     "QgisLayerError",
@@ -37,7 +24,6 @@ __all__ = [
     "park_from_layers",
     "add_results",
     "plugin_path",
-    "register_provider",
     "qgis_process_env",
     "FAILING_COLOUR",
 ]
@@ -439,8 +425,8 @@ def park_from_layers(
     --------
     >>> park = park_from_layers(boundary="boundary", landuse="landuse")  # doctest: +SKIP
     """
-    from . import io as _io
-    from .park import load_park
+    from .. import io as _io
+    from ..park import load_park
 
     given = {"boundary": boundary, "landuse": landuse, "buildings": buildings,
              "plot_green": plot_green, "facilities": facilities, "neighbourhoods": neighbourhoods}
@@ -499,7 +485,7 @@ def _failing_by_feature(report: ComplianceReport | None, index_name: str) -> dic
 
 
 def _landuse_frame(park: Park, report: ComplianceReport | None) -> gpd.GeoDataFrame:
-    from .landuse import LABELS
+    from ..landuse import LABELS
 
     lu = park.landuse.copy()
     failing = _failing_by_feature(report, "parcel_id")
@@ -512,7 +498,7 @@ def _landuse_frame(park: Park, report: ComplianceReport | None) -> gpd.GeoDataFr
 
 def _style_landuse(layer: Any, *, lang: str = "en") -> None:
     """Categorised renderer by land-use class (TT 16/2025 colours), failing parcels outlined red."""
-    from .landuse import CLASSES, COLOURS, LABELS
+    from ..landuse import CLASSES, COLOURS, LABELS
 
     qc = _qgis()
     present = set(layer.uniqueValues(layer.fields().indexOf("landuse_class")))
@@ -713,7 +699,7 @@ def add_results(
 def plugin_path() -> str:
     """The folder to put on ``QGIS_PLUGINPATH`` so QGIS (and ``qgis_process``) find the eipgis
     Processing plugin ``eipgis_processing``."""
-    return str(Path(__file__).resolve().parent / "qgis_plugin")
+    return str(Path(__file__).resolve().parents[1] / "qgis_plugin")
 
 
 def qgis_process_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -730,7 +716,7 @@ def qgis_process_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     import sys
 
     env = dict(os.environ if base is None else base)
-    here = str(Path(__file__).resolve().parents[1])
+    here = str(Path(__file__).resolve().parents[2])
     venv = [p for p in site.getsitepackages()
             if sys.prefix != sys.base_prefix and p.startswith(sys.prefix) and Path(p).is_dir()]
     paths = [here, *venv, *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]]
@@ -751,32 +737,3 @@ def qgis_process_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
         path = [p for p in path if not p.startswith(active)]
     env["PATH"] = os.pathsep.join([base_bin, *path])
     return env
-
-
-def register_provider() -> Any:
-    """Add the eipgis Processing provider to the running QGIS (the Processing toolbox).
-
-    Returns the provider; calling it again returns the one already registered.
-    """
-    qc = _qgis()
-    registry = qc.QgsApplication.processingRegistry()
-    existing = registry.providerById("eipgis")
-    if existing is not None:
-        return existing
-    from .qgis_processing import EipgisProvider
-
-    provider = EipgisProvider()
-    registry.addProvider(provider)
-    # The registry does not keep the Python object alive; without this reference the provider's
-    # Python methods vanish with it and its algorithms become ":" (seen with QGIS 3.22).
-    _KEEP_ALIVE.append(provider)
-    return provider
-
-
-_KEEP_ALIVE: list[Any] = []
-
-
-if __name__ == "__main__":  # python -m eipgis.qgis: shell lines for qgis_process / QGIS
-    _env = qgis_process_env({})
-    for _key in ("PYTHONPATH", "QGIS_PLUGINPATH"):
-        print(f"export {_key}={_env[_key]}")

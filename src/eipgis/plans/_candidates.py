@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ._validate import ids_text
-from .landuse import CLASSES, LABELS
+from .._validate import ids_text
+from ..landuse import CLASSES, LABELS
 
 if TYPE_CHECKING:
-    from .criteria import CriteriaSet
-    from .park import Park
+    from ..criteria import CriteriaSet
+    from ..park import Park
 
 #: How many industrial plots at most enter the choice (cheapest first).
 MAX_PLOTS = 2_000
@@ -169,8 +169,8 @@ def _candidates(
     import numpy as np
     import shapely
 
-    from .indicators import _covered_m2, plot_building_density
-    from .park import _polygonal
+    from ..indicators import _covered_m2, plot_building_density
+    from ..park import _polygonal
 
     lu = park.landuse
     geoms = np.asarray(lu.geometry.values)
@@ -384,7 +384,7 @@ def _cut_frontage(plots: Any, lines: Any, depth_max: Any, amounts: Any) -> list[
     import numpy as np
     import shapely
 
-    from .park import _polygonal
+    from ..park import _polygonal
 
     n = len(plots)
     width = max(len(a) for a in amounts) if n else 0
@@ -494,7 +494,7 @@ def _cut_area(poly: Any, area_m2: float) -> tuple[Any, Any]:
     while cut.area < area_m2 and t < hi:
         t = min(t + 1e-3, hi)
         cut = piece(t)
-    from .park import _polygonal
+    from ..park import _polygonal
 
     cut = _polygonal(np.array([cut], dtype=object))[0]
     rest = _polygonal(np.array([shapely.difference(poly, cut)], dtype=object))[0]

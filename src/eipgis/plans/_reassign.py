@@ -6,15 +6,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .errors import InputError
-from .landuse import CLASSES
+from ..errors import InputError
+from ..landuse import CLASSES
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from .criteria import CriteriaSet
-    from .park import Park
+    from ..criteria import CriteriaSet
+    from ..park import Park
 
 __all__ = ["LINEAR_INDICATORS", "Evaluator"]
 
@@ -70,8 +70,8 @@ class Evaluator:
     def __init__(self, park: Park, criteria: str | CriteriaSet = "vn-qcvn-01-2021") -> None:
         import numpy as np
 
-        from .criteria import _judge, check, load_criteria
-        from .indicators import INDICATORS, isolation_band
+        from ..criteria import _judge, check, load_criteria
+        from ..indicators import INDICATORS, isolation_band
 
         cset = load_criteria(criteria)
         self.criteria_set = cset
@@ -111,7 +111,7 @@ class Evaluator:
                 weight[hit] = shapely.area(shapely.intersection(lu.geometry.values[hit], band))
                 denom = float(band.area)
             elif kind == "green_cover_share":
-                from .indicators import _covered_m2
+                from ..indicators import _covered_m2
 
                 pg = _covered_m2(lu, park.plot_green).to_numpy()
                 weight, base, denom = self.area_m2 - pg, float(pg.sum()), park.area_m2
@@ -122,7 +122,7 @@ class Evaluator:
                 failing = set(result.features)
                 weight = np.array([p in failing for p in self.parcel_ids], dtype=float)
             elif kind == "wwtp_count":
-                from .indicators import WWTP_PATTERN
+                from ..indicators import WWTP_PATTERN
 
                 text = lu["landuse"].astype(str)
                 if "name" in lu.columns:
@@ -174,7 +174,7 @@ class Evaluator:
 
         unknown = [p for p in parcel_ids if p not in self._position]
         if unknown:
-            from ._validate import ids_text
+            from .._validate import ids_text
 
             raise InputError(
                 f"unknown parcel id(s) {ids_text(unknown)}. Fix: use ids of the landuse layer."
@@ -213,7 +213,7 @@ class Evaluator:
         """
         import numpy as np
 
-        from .criteria import _EPS, _OPS
+        from ..criteria import _EPS, _OPS
 
         offsets = np.asarray(offsets, dtype=np.int64)
         idx = np.asarray(parcel_index, dtype=np.int64)

@@ -29,7 +29,7 @@ from qgis.core import (
     QgsProcessingProvider,
 )
 
-from .errors import EipgisError
+from ..errors import EipgisError
 
 __all__ = ["EipgisProvider", "CheckParkAlgorithm", "RunScenarioAlgorithm", "EipgisPlugin"]
 
@@ -53,7 +53,7 @@ def _add_park_parameters(alg: QgsProcessingAlgorithm, *, required: bool) -> None
 
 
 def _park(alg: QgsProcessingAlgorithm, parameters: dict[str, Any], context: Any) -> Any:
-    from .qgis import park_from_layers
+    from .bridge import park_from_layers
 
     layers = {role: alg.parameterAsVectorLayer(parameters, key, context)
               for key, role, _, _ in _LAYER_PARAMS}
@@ -65,7 +65,7 @@ def _park(alg: QgsProcessingAlgorithm, parameters: dict[str, Any], context: Any)
 
 def _write_parcels(alg: QgsProcessingAlgorithm, parameters: dict[str, Any], context: Any,
                    park: Any, report: Any) -> str:
-    from .qgis import _landuse_frame, to_layer
+    from .bridge import _landuse_frame, to_layer
 
     layer = to_layer(_landuse_frame(park, report), "landuse")
     sink, dest_id = alg.parameterAsSink(parameters, "OUTPUT", context, layer.fields(),
@@ -78,7 +78,7 @@ def _write_parcels(alg: QgsProcessingAlgorithm, parameters: dict[str, Any], cont
 
 
 def _write_report(path: str, report: Any, lang: str, extra_markdown: str = "") -> None:
-    from . import io
+    from .. import io
 
     if not path:
         return
@@ -171,14 +171,14 @@ class CheckParkAlgorithm(_Base):
         self._common("Land use with results")
 
     def processAlgorithm(self, parameters: dict[str, Any], context: Any, feedback: Any) -> dict[str, Any]:
-        from .criteria import check, load_criteria
+        from ..criteria import check, load_criteria
 
         try:
             cset = load_criteria(self.parameterAsString(parameters, "CRITERIA", context)
                                  or "vn-qcvn-01-2021")
             raster_layer = self.parameterAsRasterLayer(parameters, "LANDCOVER", context)
             if raster_layer is not None:
-                from . import raster
+                from .. import raster
 
                 classes = self.parameterAsString(parameters, "GREEN_CLASSES", context) or None
                 ndvi = (self.parameterAsDouble(parameters, "NDVI_MIN", context)
@@ -220,7 +220,7 @@ class RunScenarioAlgorithm(_Base):
         self._common("Scenario land use with results")
 
     def processAlgorithm(self, parameters: dict[str, Any], context: Any, feedback: Any) -> dict[str, Any]:
-        from .scenario import Scenario
+        from ..plans.scenario import Scenario
 
         try:
             scenario = Scenario.from_yaml(self.parameterAsFile(parameters, "SCENARIO", context))
@@ -245,7 +245,7 @@ class EipgisProvider(QgsProcessingProvider):
         return "eipgis"
 
     def longName(self) -> str:
-        from . import __version__
+        from .. import __version__
 
         return f"eipgis {__version__} — eco-industrial park planning"
 
@@ -274,3 +274,25 @@ class EipgisPlugin:
         if self.provider is not None:
             QgsApplication.processingRegistry().removeProvider(self.provider)
             self.provider = None
+
+
+def register_provider() -> Any:
+    """Add the eipgis Processing provider to the running QGIS (the Processing toolbox).
+
+    Returns the provider; calling it again returns the one already registered.
+    """
+    from qgis.core import QgsApplication
+
+    registry = QgsApplication.processingRegistry()
+    existing = registry.providerById("eipgis")
+    if existing is not None:
+        return existing
+    provider = EipgisProvider()
+    registry.addProvider(provider)
+    # The registry does not keep the Python object alive; without this reference the provider's
+    # Python methods vanish with it and its algorithms become ":" (seen with QGIS 3.22).
+    _KEEP_ALIVE.append(provider)
+    return provider
+
+
+_KEEP_ALIVE: list[Any] = []

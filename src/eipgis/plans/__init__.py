@@ -1,0 +1,1 @@
+"""Land-use restructurings: scenario files and their operations, comparison, and the optimizer."""

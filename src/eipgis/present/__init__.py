@@ -1,0 +1,1 @@
+"""What people look at: offline web maps, the appraisal report and its charts."""
