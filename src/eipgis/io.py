@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import stat
 import tempfile
 import warnings
@@ -16,6 +17,7 @@ from .errors import EipgisError, InputError, LayerError, OutputError
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import pandas as pd
 
 __all__ = [
     "atomic_path",
@@ -397,3 +399,48 @@ def write_gpkg(
                 append=tmp.exists(),
             )
     return Path(path)
+
+
+# --- CSV written for spreadsheets (OWASP: CSV injection) ---------------------------------------
+
+#: A cell a spreadsheet would run as a formula starts with one of these (OWASP, CSV injection).
+_TRIGGER = "=+\\-@\t\r"
+#: Written with a leading quote: a trigger cell, or one that already has quotes before a trigger,
+#: so that reading removes exactly one quote and every text comes back unchanged.
+_NEEDS_QUOTE = re.compile(f"'*[{_TRIGGER}]")
+_QUOTED = re.compile(f"'+[{_TRIGGER}]")
+#: A plain number (``-5``, ``+1.5e3``): left as written in columns that are not the CSV file's own.
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def neutralise(text: str) -> str:
+    """The text as written to a CSV file: a cell a spreadsheet would run gets a leading quote.
+
+    ``"=1+1"`` → ``"'=1+1"``, ``"-5 % cost"`` → ``"'-5 % cost"``, ``"'=x"`` → ``"''=x"``; anything
+    else is unchanged. :func:`restore` undoes it exactly.
+    """
+    return "'" + text if _NEEDS_QUOTE.match(text) else text
+
+
+def restore(text: str) -> str:
+    """The text a neutralised CSV cell stands for (the inverse of :func:`neutralise`)."""
+    return text[1:] if _QUOTED.match(text) else text
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """A table as CSV text for people to open in a spreadsheet, formula-like text neutralised.
+
+    Text cells that a spreadsheet would run (``=…``, ``+…``, ``-…``, ``@…``, tab, carriage return) get a
+    leading quote (:func:`neutralise`); numbers, and text that is a plain number such as ``-5``, are
+    left as written.
+    """
+    import pandas as pd
+
+    out = frame.copy()
+    for col in out.columns:
+        values = out[col]
+        if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+            continue
+        out[col] = values.astype(object).map(
+            lambda v: neutralise(v) if isinstance(v, str) and not _NUMBER.fullmatch(v) else v)
+    return str(out.to_csv(index=False, lineterminator="\n"))

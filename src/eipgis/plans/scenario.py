@@ -32,6 +32,7 @@ from pydantic import (
     ValidationError,
 )
 
+from .. import io as _io
 from .._validate import ids_text
 from .._yamlfile import error_lines, read_yaml_file
 from ..landuse import CLASSES, LABELS
@@ -649,7 +650,7 @@ def run_outputs(
         out / f"{stem}.gpkg": layers,
         out / f"{stem}_report.json": run.report.to_json(),
         out / f"{stem}_report.md": run.report.to_markdown(lang=lang),
-        out / f"{stem}_changes.csv": changes.to_csv(index=False, lineterminator="\n"),
+        out / f"{stem}_changes.csv": _io.csv_text(changes),
         out / f"{stem}_changes.md": run.changes_markdown(lang=lang),
     }
 

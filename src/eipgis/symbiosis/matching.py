@@ -59,8 +59,8 @@ class SymbiosisResult:
         _check_outputs(out, overwrite=overwrite)
         files = [io.write_gpkg(out / "symbiosis.gpkg", {"links": self.links}, overwrite=overwrite)]
         table = self.links.drop(columns="geometry")
-        files.append(io.write_text(out / "links.csv", table.to_csv(index=False), overwrite=overwrite))
-        files.append(io.write_text(out / "totals.csv", self.totals.to_csv(index=False),
+        files.append(io.write_text(out / "links.csv", io.csv_text(table), overwrite=overwrite))
+        files.append(io.write_text(out / "totals.csv", io.csv_text(self.totals),
                                    overwrite=overwrite))
         files.append(io.write_text(out / "symbiosis.json", self.to_json(), overwrite=overwrite))
         return files

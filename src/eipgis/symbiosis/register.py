@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._validate import Problems, ids_text
 from ..errors import InputError, OutputError
+from ..io import _NEEDS_QUOTE, _NUMBER, _QUOTED, neutralise, restore  # one home: io
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -66,36 +67,12 @@ LOCK_TIMEOUT_S = 30.0
 _ROW_END = "\r\0\n"
 _REGISTER_FIX = "give the path of a register CSV (UTF-8) such as layers/tang_loong_register.csv"
 
-#: A cell a spreadsheet would run as a formula starts with one of these (OWASP, CSV injection).
-_TRIGGER = "=+\\-@\t\r"
-#: Written with a leading quote: a trigger cell, or one that already has quotes before a trigger,
-#: so that reading removes exactly one quote and every text comes back unchanged.
-_NEEDS_QUOTE = re.compile(f"'*[{_TRIGGER}]")
-_QUOTED = re.compile(f"'+[{_TRIGGER}]")
-#: A plain number (``-5``, ``+1.5e3``): left as written in columns that are not the register's own.
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
-
-
 class RegisterError(InputError):
     """A register file or update that cannot be accepted (unknown id, invalid transition…)."""
 
 
 class RegisterBusyError(RegisterError):
     """Another eipgis command held the register's lock for longer than the timeout."""
-
-
-def neutralise(text: str) -> str:
-    """The text as written to the register: a cell a spreadsheet would run gets a leading quote.
-
-    ``"=1+1"`` → ``"'=1+1"``, ``"-5 % cost"`` → ``"'-5 % cost"``, ``"'=x"`` → ``"''=x"``; anything
-    else is unchanged. :func:`restore` undoes it exactly.
-    """
-    return "'" + text if _NEEDS_QUOTE.match(text) else text
-
-
-def restore(text: str) -> str:
-    """The text a neutralised register cell stands for (the inverse of :func:`neutralise`)."""
-    return text[1:] if _QUOTED.match(text) else text
 
 
 def _any_cell_starts(column: pd.Series, pattern: re.Pattern[str]) -> bool:
