@@ -191,6 +191,25 @@ def test_a_named_pipe_is_refused_without_opening_it(args, work):
     assert digest(work) == before
 
 
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_park_folder_whose_layer_file_is_a_pipe_or_device(kind, work):
+    """A folder park's layer file is never opened when it is a named pipe or a symlink to /dev/zero."""
+    park = work / "park"
+    park.mkdir()
+    for name, frame in square_park_layers().items():
+        if name != "buildings":
+            frame.to_file(park / f"{name}.geojson", driver="GeoJSON")
+    if kind == "fifo":
+        os.mkfifo(park / "buildings.geojson")
+    else:
+        os.symlink("/dev/zero", park / "buildings.geojson")
+    result = run_process(["check", "park"], work)  # a regression blocks or reads forever
+    assert result.returncode == 2, result.stderr
+    what = "a named pipe (FIFO)" if kind == "fifo" else "a device"
+    assert f"buildings.geojson: is {what}, not a file" in result.stderr
+    assert "Fix: give the path of the file of layer 'buildings' itself" in result.stderr
+
+
 def test_criteria_path_a_folder(work, capsys):
     (work / "criteria").mkdir()
     code, err = run_cli(["check", "square.gpkg", "--criteria", "criteria"], capsys)

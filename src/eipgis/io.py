@@ -219,6 +219,9 @@ def read_layer(source: str, layer: str) -> gpd.GeoDataFrame:
     """Read one layer; ``source`` is what :func:`list_layers` returned for it."""
     import geopandas as gpd
 
+    # A folder's layer file may be a named pipe or a device (a symlink to /dev/zero): never open it.
+    check_input(source, what=f"file of layer '{layer}'", error=LayerError)
+
     kwargs: dict[str, object] = {"engine": "pyogrio"}
     if source.lower().endswith(".gpkg") and Path(source).stem != layer:
         kwargs["layer"] = layer
