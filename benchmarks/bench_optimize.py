@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_scenarios import STRESSED
 
 from eipgis.io import write_gpkg
-from eipgis.plans.optimize import optimize
 from eipgis.park import load_park
+from eipgis.plans.optimize import optimize
 from eipgis.synth import mixed_shape_park, synthetic_park
 
 

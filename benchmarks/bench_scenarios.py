@@ -23,10 +23,10 @@ from pathlib import Path
 import numpy as np
 
 import eipgis
-from eipgis.plans._reassign import Evaluator
 from eipgis.criteria import check, load_criteria
 from eipgis.io import write_gpkg
 from eipgis.landuse import CLASSES
+from eipgis.plans._reassign import Evaluator
 from eipgis.plans.optimize import optimize
 from eipgis.plans.scenario import Scenario
 

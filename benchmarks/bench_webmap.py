@@ -64,8 +64,8 @@ def _browser(profile: str) -> Any:
 
 def measure(n_parcels: int, repeat: int, folder: Path) -> dict[str, Any]:
     import eipgis
-    from eipgis.synth import write_synthetic_park
     from eipgis.present.webmap import map_html, park_map
+    from eipgis.synth import write_synthetic_park
 
     gpkg = write_synthetic_park(folder / f"synth_{n_parcels}.gpkg", n_parcels, seed=0, overwrite=True)
     park = eipgis.load_park(gpkg)

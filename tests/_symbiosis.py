@@ -14,6 +14,7 @@ uses the same formula.
 
 from __future__ import annotations
 
+import itertools
 import math
 from pathlib import Path
 
@@ -39,7 +40,7 @@ def great_circle_m(a: int, b: int) -> float:
 
 
 def path_m(*nodes: int) -> float:
-    return sum(great_circle_m(a, b) for a, b in zip(nodes, nodes[1:]))
+    return sum(great_circle_m(a, b) for a, b in itertools.pairwise(nodes))
 
 
 def write_osm(path: Path, *, roads: bool = True) -> Path:

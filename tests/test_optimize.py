@@ -17,8 +17,8 @@ from conftest import CRS, X0, Y0, b, square_park_layers, write_park
 
 from eipgis.cli import cli
 from eipgis.criteria import check, load_criteria
-from eipgis.plans.optimize import InfeasibleError, optimize, write_plan
 from eipgis.park import load_park
+from eipgis.plans.optimize import InfeasibleError, optimize, write_plan
 from eipgis.plans.scenario import Scenario
 
 

@@ -20,9 +20,9 @@ from conftest import X0, Y0, b, square_park_layers, write_park
 from shapely.geometry import LineString, Polygon
 
 import eipgis
-from eipgis.present._webassets import external_references
 from eipgis.errors import CRSError, InputError, LayerError, OutputError
 from eipgis.landuse import LABELS
+from eipgis.present._webassets import external_references
 from eipgis.present.report import report_html, report_markdown, write_report
 from eipgis.present.webmap import changed_parcels, map_html, park_map, read_links, write_map
 

@@ -24,7 +24,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-from .errors import (  # noqa: E402
+from .errors import (
     CriteriaError,
     CRSError,
     EipgisError,
@@ -39,22 +39,22 @@ if TYPE_CHECKING:
     from .plans.scenario import Scenario, compare
 
 __all__ = [
-    "__version__",
-    "load_park",
-    "Park",
-    "check",
-    "load_criteria",
+    "CRSError",
     "ComplianceReport",
+    "CriteriaError",
     "CriteriaSet",
-    "sample_path",
-    "Scenario",
-    "compare",
     "EipgisError",
     "InputError",
     "LayerError",
-    "CRSError",
-    "CriteriaError",
     "OutputError",
+    "Park",
+    "Scenario",
+    "__version__",
+    "check",
+    "compare",
+    "load_criteria",
+    "load_park",
+    "sample_path",
 ]
 
 _LAZY = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any
 
 from .errors import InputError
@@ -291,9 +292,9 @@ _CO2 = {
 }
 
 
-def co2_columns(columns: object) -> list[str]:
+def co2_columns(columns: Iterable[object]) -> list[str]:
     """The CO₂ columns of a links table (any column whose name mentions co2)."""
-    return [str(c) for c in columns if "co2" in str(c).lower()]  # type: ignore[attr-defined]
+    return [str(c) for c in columns if "co2" in str(c).lower()]
 
 
 def co2_label(column: str, lang: str) -> str:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
+    from pydantic_core import ErrorDetails
 
     from .errors import EipgisError
 
@@ -185,7 +186,7 @@ def error_lines(
     exc: ValidationError,
     *,
     variants: Iterable[str] = (),
-    message: Callable[[dict[str, Any]], str | None] | None = None,
+    message: Callable[[ErrorDetails], str | None] | None = None,
 ) -> list[str]:
     """One line per key of the file, whatever pydantic tried for it.
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 __all__ = [
-    "EipgisError",
-    "InputError",
-    "LayerError",
     "CRSError",
     "CriteriaError",
-    "OutputError",
+    "EipgisError",
     "InfeasibleError",
+    "InputError",
+    "LayerError",
+    "OutputError",
 ]
 
 

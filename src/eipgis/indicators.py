@@ -17,19 +17,19 @@ if TYPE_CHECKING:
     from .park import Park
 
 __all__ = [
-    "Measure",
     "INDICATORS",
-    "indicator",
+    "Measure",
     "class_area_m2",
+    "facility_sources",
+    "green_cover_share",
+    "indicator",
+    "isolation_band",
+    "isolation_strip",
     "landuse_share",
     "plot_building_density",
     "plot_green_share",
-    "isolation_strip",
-    "isolation_band",
     "safety_distance",
-    "facility_sources",
     "wwtp_count",
-    "green_cover_share",
 ]
 
 #: How a criterion turns the shortfall of an indicator into a planner's gap.

@@ -315,10 +315,10 @@ def refuse_outputs(
 ) -> None:
     """:func:`refuse_output` for the files a command writes into a folder, existing ones listed together."""
     inputs = list(inputs)
-    paths = [Path(p) for p in paths]
-    for p in paths:
-        refuse_output(p, overwrite=True, inputs=inputs)
-    there = [str(p) for p in paths if p.exists() or p.is_symlink()]
+    targets = [Path(p) for p in paths]
+    for target in targets:
+        refuse_output(target, overwrite=True, inputs=inputs)
+    there = [str(t) for t in targets if t.exists() or t.is_symlink()]
     if there and not overwrite:
         raise OutputError(f"{', '.join(there)}: exist{'s' if len(there) == 1 else ''} already. "
                           "Fix: choose another output folder or pass --overwrite.")

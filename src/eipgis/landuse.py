@@ -14,7 +14,7 @@ from .errors import InputError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["CLASSES", "LABELS", "COLOURS", "DEFAULT_MAPPING", "load_mapping", "classify"]
+__all__ = ["CLASSES", "COLOURS", "DEFAULT_MAPPING", "LABELS", "classify", "load_mapping"]
 
 #: Canonical land-use classes (English). ``industrial`` is the leasable factory/warehouse land.
 CLASSES: tuple[str, ...] = (

@@ -504,9 +504,9 @@ def observed_green(
     if classes is not None:
         if legend is not None:
             seen, counts = np.unique(np.asarray(values)[touching & ~mask], return_counts=True)
-            unknown = [(int(v), int(n)) for v, n in zip(seen, counts, strict=True) if int(v) not in legend]
-            if unknown:
-                listed = ", ".join(f"{v} ({n} pixels)" for v, n in unknown)
+            off_legend = [(int(v), int(n)) for v, n in zip(seen, counts, strict=True) if int(v) not in legend]
+            if off_legend:
+                listed = ", ".join(f"{v} ({n} pixels)" for v, n in off_legend)
                 raise RasterError(
                     f"{path}: unknown land-cover code(s) inside the park: {listed}. Fix: this "
                     "reads the ESA WorldCover legend (10 tree cover, 20 shrubland, 30 grassland, "
@@ -525,8 +525,9 @@ def observed_green(
                 "(e.g. × 10,000), divide it by the scale first (QGIS Raster Calculator); for a "
                 "land-cover raster pass --green-classes instead of --ndvi-min."
             )
-        green = np.asarray(values) >= float(ndvi_min)  # type: ignore[arg-type]
-        method = f"NDVI ≥ {float(ndvi_min):g}"  # type: ignore[arg-type]
+        assert ndvi_min is not None, "without either, the default green classes are used"
+        green = np.asarray(values) >= float(ndvi_min)
+        method = f"NDVI ≥ {float(ndvi_min):g}"
 
     n = len(parcels)
     shapes = np.concatenate([geoms_r, np.array([boundary_r], dtype=object)])
@@ -708,7 +709,7 @@ def observed_green_criteria(
     ``OBS-GREEN-PAPER`` fails for every green parcel whose observed green share is below
     ``parcel_min_share``: green on paper only.
     """
-    from .criteria import Criterion
+    from .criteria import Criterion, Text
 
     classes = parse_classes(green_classes)
     params: dict[str, Any] = {"raster": str(raster), "min_coverage": min_coverage}
@@ -721,8 +722,8 @@ def observed_green_criteria(
     return [
         Criterion(
             id="OBS-GREEN",
-            title={"en": "Observed green share of the park (raster)",
-                   "vi": "Tỷ lệ cây xanh thực tế của khu (ảnh raster)"},
+            title=Text(en="Observed green share of the park (raster)",
+                       vi="Tỷ lệ cây xanh thực tế của khu (ảnh raster)"),
             indicator="observed_green_share",
             params={**params, "paper_min_share": parcel_min_share},
             op=">=",
@@ -733,8 +734,8 @@ def observed_green_criteria(
         ),
         Criterion(
             id="OBS-GREEN-PAPER",
-            title={"en": "Green parcels green on the ground (not on paper only)",
-                   "vi": "Lô đất cây xanh có cây xanh thực tế (không chỉ trên bản vẽ)"},
+            title=Text(en="Green parcels green on the ground (not on paper only)",
+                       vi="Lô đất cây xanh có cây xanh thực tế (không chỉ trên bản vẽ)"),
             indicator="green_parcels_observed",
             params=params,
             op=">=",

@@ -310,6 +310,7 @@ def _judge(crit: Criterion, measure: Measure) -> Result:
 
         limit = frame["limit"] if "limit" in frame.columns else None
         if isinstance(threshold, dict):
+            assert limit is not None, "a threshold table needs the indicator's per-feature limit"
             lim = limit.to_numpy(dtype=float)
         else:
             lim = np.full(len(frame), float(threshold))
@@ -455,11 +456,9 @@ def format_threshold(r: Result, *, lang: str = "en") -> str:
         table = " / ".join(f"{k} {v:,.0f}" for k, v in r.threshold.items())
         return f"{sign} {table} {r.unit}"
     text = f"{sign} {format_number(float(r.threshold), r.unit)}"
-    tall = r.measure is not None and r.measure.per_feature is not None and (
-        "over_5_floors" in r.measure.per_feature.columns
-    )
-    if tall:
-        lim = r.measure.per_feature["limit"].dropna()  # type: ignore[union-attr]
+    per_feature = r.measure.per_feature if r.measure is not None else None
+    if per_feature is not None and "over_5_floors" in per_feature.columns:
+        lim = per_feature["limit"].dropna()
         if len(lim):
             text += f" ({format_number(float(lim.iloc[0]), r.unit)} {_WORDS[lang]['floors']})"
     return text

@@ -230,8 +230,10 @@ def _candidates(
     dens_limit = _threshold(cset, "plot_building_density", 0.70)
     tall_limit = _param(cset, "plot_building_density", "tall_limit", 0.60)
     green_limit = _threshold(cset, "plot_green_share", 0.20)
-    footprint = density.per_feature["footprint_m2"].to_numpy()
-    tall = density.per_feature["over_5_floors"].to_numpy()
+    per_plot = density.per_feature
+    assert per_plot is not None, "plot_building_density is measured per parcel"
+    footprint = per_plot["footprint_m2"].to_numpy()
+    tall = per_plot["over_5_floors"].to_numpy()
     limit = np.where(tall, tall_limit, dens_limit)
     pg = plot_green
     dens_ok = footprint / areas <= limit + 1e-9

@@ -31,6 +31,14 @@ if TYPE_CHECKING:
 __all__ = ["State"]
 
 
+def _to_class(to: str) -> str:
+    """The land-use class of an operation's ``to``, which the scenario model checked on reading."""
+    to_class = _landuse_class(to)
+    if to_class is None:  # pragma: no cover - ops._check_to refuses such a file before any operation
+        raise ValueError(f"unknown land use {to!r}")
+    return to_class
+
+
 class State:
     """The layers being changed by a scenario, and the change log."""
 
@@ -202,7 +210,7 @@ class State:
         import shapely
 
         lu = self.landuse
-        to_class = _landuse_class(op.to)
+        to_class = _to_class(op.to)
         if op.parcels is not None:
             known = lu["parcel_id"].astype(str)
             known_ids = set(known)
@@ -266,7 +274,7 @@ class State:
         band = isolation_band(park, op.width_m)
         if op.sides != "all":
             band = self._facing(band, op, key)
-        to_class = _landuse_class(op.to)
+        to_class = _to_class(op.to)
         band = self._keep(band, op, key, to_class)
         touched = self._cut(
             band, op.to, to_class, key=key, op="green_strip", name=None, note=op.note
@@ -353,7 +361,7 @@ class State:
 
     def carve(self, op: Carve, key: str) -> None:
         region = self._region(op, key, "geometry")
-        to_class = _landuse_class(op.to)
+        to_class = _to_class(op.to)
         touched = self._cut(
             region, op.to, to_class, key=key, op="carve", name=op.name, note=op.note
         )

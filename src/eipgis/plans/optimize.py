@@ -259,6 +259,7 @@ def optimize(
                     "note": f"{c.id}: the {width:g} m band inside the boundary becomes {to}",
                 }
             )
+        assert r.measure is not None, "check() keeps the measure of every result"
         strip_ungreen_m2 = max(strip_ungreen_m2, (1.0 - r.value) * r.measure.extent_m2)
         if float(c.threshold) < 1.0:
             notes.append(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -50,6 +51,7 @@ from .ops import (
 
 if TYPE_CHECKING:
     import pandas as pd
+    from pydantic_core import ErrorDetails
 
     from ..criteria import ComplianceReport, CriteriaSet
     from ..park import Park
@@ -242,7 +244,7 @@ def _load_criteria(criteria: Any) -> CriteriaSet:
 
 
 def _error_lines(exc: ValidationError) -> list[str]:
-    def message(err: dict[str, Any]) -> str | None:
+    def message(err: ErrorDetails) -> str | None:
         if err["type"] == "union_tag_invalid" and isinstance(err.get("input"), dict):
             return f"unknown op {err['input'].get('op')!r}; use one of {', '.join(_OP_NAMES)}"
         if err["type"] == "union_tag_not_found":
@@ -383,7 +385,7 @@ def _as_scenario(item: Scenario | str | os.PathLike[str] | None) -> Scenario:
 
 
 def compare(
-    scenarios: list[Scenario | str | os.PathLike[str] | None],
+    scenarios: Sequence[Scenario | str | os.PathLike[str] | None],
     park: Park | str | os.PathLike[str] | None = None,
     *,
     criteria: str | os.PathLike[str] | CriteriaSet | None = None,

@@ -216,6 +216,7 @@ def map_picture(park: Park, report: ComplianceReport | None, lang: str, *,
                 handles.append(Patch(facecolor="#ff2d2d", label=_label(r, lang)))
         elif r.indicator == "safety_distance" and r.measure is not None and not park.facilities.empty:
             frame = r.measure.per_feature
+            assert frame is not None, "safety_distance is measured per facility"
             fac = park.facilities
             fid = fac["facility_id"].astype(str)
             sel = fid.isin(r.features).to_numpy()

@@ -71,7 +71,8 @@ _PANES = {
 # Above this many features the map draws on a canvas instead of SVG (faster for big parks).
 _CANVAS_FROM = 3000
 
-_FAIL_STYLE = {
+# Leaflet path options per layer, serialised to JSON (colours, weights, opacities, dashes).
+_FAIL_STYLE: dict[str, dict[str, Any]] = {
     "density": {"color": "#d7191c", "weight": 3, "fillColor": "#d7191c", "fillOpacity": 0.25},
     "plot_green": {"color": "#ff7f00", "weight": 3, "dashArray": "6 4", "fillOpacity": 0.0},
     "strip": {"color": "#d7191c", "weight": 1, "fillColor": "#ff2d2d", "fillOpacity": 0.8},
@@ -81,8 +82,8 @@ _FAIL_STYLE = {
     "nbh_inside": {"color": "#b00020", "weight": 4, "fillColor": "#e08214", "fillOpacity": 0.75},
     "changed": {"color": "#ff00d4", "weight": 3.5, "fillOpacity": 0.0},
 }
-_NBH_STYLE = {"color": "#8a5a00", "weight": 1.5, "fillColor": "#f6c86b", "fillOpacity": 0.55}
-_BOUNDARY_STYLE = {"color": "#111111", "weight": 3, "fill": False}
+_NBH_STYLE: dict[str, Any] = {"color": "#8a5a00", "weight": 1.5, "fillColor": "#f6c86b", "fillOpacity": 0.55}
+_BOUNDARY_STYLE: dict[str, Any] = {"color": "#111111", "weight": 3, "fill": False}
 
 
 # --- display geometry ----------------------------------------------------------------------
@@ -163,10 +164,13 @@ def _elements() -> tuple[Any, Any, Any]:
                 self.data = data
                 self.spec = _webassets.json_for_script(spec)
 
-            def render(self, **kwargs: Any) -> None:
+            # branca annotates Element.render "-> str" but MacroElement.render returns None.
+            def render(self, **kwargs: Any) -> None:  # type: ignore[override]
                 if self.show:
+                    parent = self._parent
+                    assert parent is not None, "rendered only once added to the map"
                     self.add_child(ElementAddToElement(element_name=self.get_name(),
-                                                      element_parent_name=self._parent.get_name()),
+                                                      element_parent_name=parent.get_name()),
                                    name=self.get_name() + "_add")
                 render_once(self, kwargs)
 
@@ -182,8 +186,11 @@ def _elements() -> tuple[Any, Any, Any]:
                 self._name = "EipgisScript"
                 self.code = code
 
-            def render(self, **kwargs: Any) -> None:
-                self.code = self.code.replace("{map}", self._parent.get_name())
+            # branca annotates Element.render "-> str" but MacroElement.render returns None.
+            def render(self, **kwargs: Any) -> None:  # type: ignore[override]
+                parent = self._parent
+                assert parent is not None, "rendered only once added to the map"
+                self.code = self.code.replace("{map}", parent.get_name())
                 render_once(self, kwargs)
 
         class LayerSwitch(LayerControl):
@@ -197,9 +204,12 @@ def _elements() -> tuple[Any, Any, Any]:
                 "{% endmacro %}"
             )
 
-            def render(self, **kwargs: Any) -> None:
+            # branca annotates Element.render "-> str" but MacroElement.render returns None.
+            def render(self, **kwargs: Any) -> None:  # type: ignore[override]
                 self.reset()
-                for item in self._parent._children.values():
+                parent = self._parent
+                assert parent is not None, "rendered only once added to the map"
+                for item in parent._children.values():
                     if isinstance(item, Layer) and item.control:
                         target = self.overlays if item.overlay else self.base_layers
                         target[item.layer_name] = item.get_name()
@@ -313,8 +323,9 @@ def _failing_layers(m: Any, park: Park, report: ComplianceReport, lang: str, sim
         legend.append(("fill", _FAIL_STYLE["strip"]["fillColor"], name))
 
     for r in _results(report, "safety_distance"):
-        frame = r.measure.per_feature if r.measure is not None else None
-        if frame is None or frame.empty or park.facilities.empty:
+        measure = r.measure
+        frame = measure.per_feature if measure is not None else None
+        if measure is None or frame is None or frame.empty or park.facilities.empty:
             continue
         fac = park.facilities.reset_index(drop=True)
         fac_ids = fac["facility_id"].astype(str).to_numpy()
@@ -325,7 +336,7 @@ def _failing_layers(m: Any, park: Park, report: ComplianceReport, lang: str, sim
             continue
         # The zone is the required distance around what it is measured from (QCVN 01:2021
         # §1.4.26): the facility's polygon, else its buildings, else its point.
-        sources = r.measure.extra.get("source_geometry")  # type: ignore[union-attr]
+        sources = measure.extra.get("source_geometry")
         sources = np.asarray(fac.geometry.values if sources is None else sources, dtype=object)
         zones = shapely.buffer(sources[has], limit[has], quad_segs=24)
         zone_ll = lonlat(simplified(zones, simplify_m), park.crs)
@@ -574,7 +585,6 @@ def _basemap_overlay(path: str | os.PathLike[str], park: Park, lang: str, *, max
         transform = rasterio.transform.from_bounds(west, south, east, north, width, height)
         bands = [1, 2, 3] if src.count >= 3 else [1]
         data = np.zeros((len(bands), height, width), dtype="float64")
-        valid = np.zeros((height, width), dtype=bool)
         for k, b in enumerate(bands):
             reproject(rasterio.band(src, b), data[k], src_transform=src.transform, src_crs=src.crs,
                       dst_transform=transform, dst_crs=dst_crs, dst_nodata=np.nan,
@@ -680,6 +690,7 @@ def park_map(
     >>> write_map(m, "maps/tang_loong.html", overwrite=True)  # doctest: +SKIP
     """
     import folium
+    from branca.element import Figure
 
     from ..criteria import check, load_criteria
 
@@ -717,7 +728,9 @@ def park_map(
     m = folium.Map(location=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2],
                    zoom_start=14, tiles=None, prefer_canvas=n_features >= _CANVAS_FROM,
                    control_scale=False, max_zoom=20, zoom_snap=0.25, zoom_delta=0.5)
-    m.get_root().title = escape(f"{title or park.name} — eipgis")  # branca does not escape
+    figure = m.get_root()
+    assert isinstance(figure, Figure), "folium.Map puts itself in a Figure"
+    figure.title = escape(f"{title or park.name} — eipgis")  # branca does not escape
     _webassets.inline_assets(m)
     _, script, layer_switch = _elements()
     panes = _webassets.json_for_script(_PANES)
@@ -784,8 +797,6 @@ def park_map(
 
     hazards = _facility_layer(m, shown, judged, lang) if not shown.facilities.empty else []
 
-    figure = m.get_root()
-
     legend = {"classes": classes, "fails": legend_fail, "hazards": hazards, "materials": materials,
               "others": others, "tiles": bool(tiles)}
     panel = _panel_html(park, report, after_report, scenario_name, lang,
@@ -800,7 +811,8 @@ def park_map(
     extent = extent if extent is not None else bounds
     m.fit_bounds([[extent[1], extent[0]], [extent[3], extent[2]]],
                  padding_top_left=(375, 20), padding_bottom_right=(60, 20))
-    m.eipgis_lang = lang  # read by map_html for the page's language tag
+    # folium.Map declares no attribute for the page's language; map_html reads it back with getattr.
+    m.eipgis_lang = lang  # type: ignore[attr-defined]
     return m
 
 

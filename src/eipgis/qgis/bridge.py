@@ -18,14 +18,14 @@ if TYPE_CHECKING:
     from ..park import Park
 
 __all__ = [
+    "FAILING_COLOUR",
     "QgisLayerError",
-    "from_layer",
-    "to_layer",
-    "park_from_layers",
     "add_results",
+    "from_layer",
+    "park_from_layers",
     "plugin_path",
     "qgis_process_env",
-    "FAILING_COLOUR",
+    "to_layer",
 ]
 
 #: Outline of features that fail a criterion.

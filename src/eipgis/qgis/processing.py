@@ -31,7 +31,7 @@ from qgis.core import (
 
 from ..errors import EipgisError
 
-__all__ = ["EipgisProvider", "CheckParkAlgorithm", "RunScenarioAlgorithm", "EipgisPlugin"]
+__all__ = ["CheckParkAlgorithm", "EipgisPlugin", "EipgisProvider", "RunScenarioAlgorithm"]
 
 _LANGS = ["en", "vi"]
 _POLY = [QgsProcessing.TypeVectorPolygon]

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._validate import Problems, ids_text
-from ..errors import InputError
+from ..errors import EipgisError, InputError
 from .vocab import UnitProblem, Vocabulary, convert, load_parameters, load_vocabulary
 
 if TYPE_CHECKING:
@@ -96,9 +96,9 @@ def _read_table(path: Path) -> pd.DataFrame:
         if len(kept) == len(frame) + 1:  # one line per row: report the file's own line numbers
             frame["_line"] = kept[1:]
         return frame
-    except InputError:
+    except EipgisError:  # already says what is wrong (an EipgisError is a ValueError or OSError too)
         raise
-    except Exception as exc:
+    except (ValueError, OSError) as exc:  # pandas' ParserError, EmptyDataError, UnicodeDecodeError
         raise InputError(f"{path}: cannot be read as a flow inventory ({exc}). "
                          "Fix: save it as UTF-8 CSV with the columns " + ", ".join(REQUIRED) + ".") from None
 
@@ -197,16 +197,16 @@ def check_flows(table: pd.DataFrame, park: Park, *, source: str = "flows",
         "direction": "write supply or demand",
         "unit": "write a rate such as t/yr, kt/yr, m3/d, m³/day, MWh/yr or MW that fits the material",
     }
-    for (what, value), rows in bad.items():
+    for (what, bad_value), rows in bad.items():
         fix = fixes[what]
         if what == "material":
-            key = value.casefold().strip().replace(" ", "_")
+            key = bad_value.casefold().strip().replace(" ", "_")
             close = [m for m in vocab.materials if key and key in m][:4] or \
                 difflib.get_close_matches(key, list(vocab.materials), n=3, cutoff=0.5)
             if close:
                 fix = f"did you mean {' or '.join(close)}? Else " + fix
         where = f"row {rows[0]}" if len(rows) == 1 else f"rows {ids_text(rows)}"
-        problems.add(where, f"unknown {what} '{value}'", fix)
+        problems.add(where, f"unknown {what} '{bad_value}'", fix)
     problems.raise_if_any(InputError)
     frame = pd.DataFrame(out)
     if frame.empty:

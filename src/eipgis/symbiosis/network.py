@@ -130,7 +130,9 @@ def load_network(path: str | os.PathLike[str], *, crs: Any) -> RoadNetwork:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             graph = ox.graph_from_xml(p, simplify=False, retain_all=True)
-    except Exception as exc:
+    # Whatever osmnx's parser raises on a malformed file (KeyError 'lat', ValueError, …) is the
+    # file's fault, not a bug: it becomes the one NetworkError.
+    except Exception as exc:  # noqa: BLE001
         raise NetworkError(f"{p}: osmnx cannot build a road graph from it ({exc}). "
                            "Fix: check the file in JOSM; every way needs at least two nodes with "
                            "lat and lon.") from None

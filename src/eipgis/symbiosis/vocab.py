@@ -193,7 +193,9 @@ def parse_unit(text: str) -> Any:
         t = re.sub(pattern, repl, t)
     try:
         return _registry().parse_units(t)
-    except Exception as exc:  # pint raises UndefinedUnitError, DefinitionSyntaxError, …
+    # pint's parser raises an open set on bad text (UndefinedUnitError, DefinitionSyntaxError,
+    # TokenError, AssertionError, TypeError, ZeroDivisionError…): each means "not a unit".
+    except Exception as exc:  # noqa: BLE001
         raise UnitProblem(f"'{text}' is not a unit eipgis can read ({exc})") from None
 
 
