@@ -300,6 +300,13 @@ def test_add_results_styles_and_attributes(tmp_path, project):
     assert {c.value(): c.label() for c in vi_lu.renderer().categories()}["green"] == "Đất cây xanh"
 
 
+def test_add_results_report_without_park(tmp_path, project):
+    """A report without its park is one clear error (its parcels carry the results)."""
+    park = eipgis.load_park(write_park(tmp_path / "sq.gpkg", square_park_layers()))
+    with pytest.raises(eipgis.errors.InputError, match="a report needs the park it is about"):
+        eq.add_results(report=eipgis.check(park), group="report only")
+
+
 def test_add_results_scenario_and_links(tmp_path, project):
     from eipgis.plans.scenario import Scenario
 

@@ -35,6 +35,7 @@ CHECK_NAMES = (
     "test_park_from_layers_matches_load_park",
     "test_park_from_layers_reports_qgis_layer_names",
     "test_add_results_styles_and_attributes",
+    "test_add_results_report_without_park",
     "test_add_results_scenario_and_links",
     "test_processing_in_process",
     "test_qgis_process_lists_and_checks",

@@ -658,7 +658,8 @@ def add_results(
 
                 frame = gpd.GeoDataFrame({"criterion": [result.id],
                                           "ungreen_ha": [float(ungreen.area) / 1e4]},
-                                         geometry=[ungreen], crs=park.crs)  # type: ignore[union-attr]
+                                         geometry=[ungreen],
+                                         crs=park.crs if park is not None else report.crs)
                 layer = to_layer(frame, f"{result.id}: ungreen isolation strip")
                 _style_single(layer, {"color": FAILING_COLOUR, "outline_color": FAILING_COLOUR,
                                       "style": "b_diagonal"})
