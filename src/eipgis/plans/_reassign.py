@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ..criteria import CriteriaSet
+    from ..indicators import Measure
     from ..park import Park
 
 __all__ = ["Evaluator", "linear_indicators"]
@@ -89,9 +90,7 @@ class Evaluator:
             if ind.linear is None:
                 terms.append(None)
                 continue
-            term = ind.linear(
-                park, dict(crit.params), lambda m, crit=crit: _judge(crit, m).features
-            )
+            term = ind.linear(park, dict(crit.params), _failing_of(crit, _judge))
             weight, base, denom = term.weight, term.base, term.denominator
             member = np.array([c in term.classes for c in CLASSES], dtype=float)
             thr = crit.threshold if not isinstance(crit.threshold, dict) else float("nan")
@@ -223,6 +222,15 @@ class Evaluator:
             frame[f"{cid} passed"] = passed[:, j]
         frame["failing"] = (~passed).sum(axis=1)
         return frame
+
+
+def _failing_of(crit: Any, judge: Callable[[Any, Measure], Any]) -> Callable[[Measure], list[str]]:
+    """The ids of the features that fail ``crit`` in a measure."""
+
+    def failing(measure: Measure) -> list[str]:
+        return list(judge(crit, measure).features)
+
+    return failing
 
 
 def _segment_sum(out: Any, which: Any, delta: Any) -> None:
