@@ -223,8 +223,10 @@ def test_isolation_strip_half_green(qcvn):
 def test_isolation_strip_ungreen_geometry(square_park):
     m = indicators.isolation_strip(square_park, width_m=10)
     # the ungreen part of the band is 19,800 m², all of it on T1, P1, P2, P3 and E1
-    assert m.extra["ungreen_geometry"].area == pytest.approx(19_800.0)
-    assert m.extra["ungreen_length_m"] == pytest.approx(1980.0)
+    assert isinstance(m.detail, indicators.StripDetail)
+    assert m.detail.ungreen_geometry.area == pytest.approx(19_800.0)
+    assert m.detail.ungreen_length_m == pytest.approx(1980.0)
+    assert "ungreen_geometry" not in m.detail.to_dict()  # geometry stays out of the JSON
 
 
 def test_isolation_strip_all_green_passes(tmp_path):

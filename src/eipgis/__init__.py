@@ -28,6 +28,7 @@ from .errors import (
     CriteriaError,
     CRSError,
     EipgisError,
+    InfeasibleError,
     InputError,
     LayerError,
     OutputError,
@@ -35,28 +36,45 @@ from .errors import (
 
 if TYPE_CHECKING:
     from .criteria import ComplianceReport, CriteriaSet, check, load_criteria
+    from .expr import ExprError
+    from .indicators import INDICATORS, Measure, indicator
     from .park import Park, load_park
+    from .plans.ops import ScenarioError
     from .plans.scenario import Scenario, compare
+    from .raster import RasterError
+    from .symbiosis.network import NetworkError
+    from .symbiosis.register import RegisterBusyError, RegisterError
 
 __all__ = [
+    "INDICATORS",
     "CRSError",
     "ComplianceReport",
     "CriteriaError",
     "CriteriaSet",
     "EipgisError",
+    "ExprError",
+    "InfeasibleError",
     "InputError",
     "LayerError",
+    "Measure",
+    "NetworkError",
     "OutputError",
     "Park",
+    "RasterError",
+    "RegisterBusyError",
+    "RegisterError",
     "Scenario",
+    "ScenarioError",
     "__version__",
     "check",
     "compare",
+    "indicator",
     "load_criteria",
     "load_park",
     "sample_path",
 ]
 
+#: Names imported on first use (their modules load pydantic, geopandas, rasterio…).
 _LAZY = {
     "load_park": "park",
     "Park": "park",
@@ -64,8 +82,17 @@ _LAZY = {
     "load_criteria": "criteria",
     "ComplianceReport": "criteria",
     "CriteriaSet": "criteria",
-    "Scenario": "scenario",
-    "compare": "scenario",
+    "Scenario": "plans.scenario",
+    "compare": "plans.scenario",
+    "INDICATORS": "indicators",
+    "Measure": "indicators",
+    "indicator": "indicators",
+    "ScenarioError": "plans.ops",
+    "ExprError": "expr",
+    "RasterError": "raster",
+    "RegisterError": "symbiosis.register",
+    "RegisterBusyError": "symbiosis.register",
+    "NetworkError": "symbiosis.network",
 }
 
 
@@ -76,6 +103,10 @@ def __getattr__(name: str) -> Any:
         module = importlib.import_module(f".{_LAZY[name]}", __name__)
         return getattr(module, name)
     raise AttributeError(f"module 'eipgis' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
 
 
 def sample_path() -> str:

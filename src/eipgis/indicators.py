@@ -8,17 +8,27 @@ Areas are m² and distances metres unless a name says otherwise (``_ha``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from .park import Park
 
 __all__ = [
     "INDICATORS",
+    "Detail",
+    "GreenCoverDetail",
+    "Highlight",
+    "Indicator",
+    "LinearTerm",
     "Measure",
+    "SafetyDetail",
+    "ShareDetail",
+    "StripDetail",
+    "WwtpDetail",
     "class_area_m2",
     "facility_sources",
     "green_cover_share",
@@ -35,6 +45,73 @@ __all__ = [
 #: How a criterion turns the shortfall of an indicator into a planner's gap.
 GapKind = Literal["area", "per_feature_area", "strip", "per_feature_distance", "count"]
 
+#: Metadata of a :class:`Detail` field that is geometry for maps, not a figure for the JSON.
+_MAP_ONLY = {"json": False}
+
+
+@dataclass(frozen=True)
+class Detail:
+    """Further figures of one indicator, typed: one small dataclass per indicator.
+
+    :meth:`to_dict` gives the figures a report shows (the ``details`` of the JSON output);
+    fields marked map-only (geometries) stay out of it.
+    """
+
+    def to_dict(self) -> dict[str, Any]:
+        """The figures as the JSON ``details`` (field name → value), map-only fields left out."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.metadata.get("json", True)}
+
+    @property
+    def features(self) -> list[str]:
+        """Ids of the features a failing result names (none unless the indicator lists some)."""
+        return []
+
+
+@dataclass(frozen=True)
+class ShareDetail(Detail):
+    """A land share: the area counted (ha)."""
+
+    area_ha: float
+
+
+@dataclass(frozen=True)
+class GreenCoverDetail(Detail):
+    """Green cover: green land-use parcels plus plot green inside other parcels (ha)."""
+
+    area_ha: float
+    green_land_ha: float
+    plot_green_ha: float
+
+
+@dataclass(frozen=True)
+class StripDetail(Detail):
+    """The isolation strip: the band, its green and ungreen parts, and where the ungreen lies."""
+
+    width_m: float
+    band_ha: float
+    green_ha: float
+    ungreen_ha: float
+    ungreen_length_m: float
+    ungreen_geometry: Any = field(default=None, metadata=_MAP_ONLY, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class SafetyDetail(Detail):
+    """Safety distances: each facility's source geometry, aligned with ``park.facilities``."""
+
+    source_geometry: Any = field(default=None, metadata=_MAP_ONLY, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class WwtpDetail(Detail):
+    """The parcels found to be wastewater treatment plants."""
+
+    parcels: list[str] = field(default_factory=list)
+
+    @property
+    def features(self) -> list[str]:
+        return [str(p) for p in self.parcels]
+
 
 @dataclass(frozen=True)
 class Measure:
@@ -50,35 +127,135 @@ class Measure:
         For per-feature indicators: one row per feature (index: its id) with ``value``, an
         optional per-feature ``limit`` (NaN → the criterion's threshold), ``extent_m2``
         (the area a share is taken of) and any columns worth reporting.
-    extra : dict
-        Further figures to report (e.g. the strip's ungreen area).
+    detail : Detail
+        Further typed figures (e.g. :class:`StripDetail` with the strip's ungreen area).
     """
 
     value: float
     extent_m2: float = 0.0
     per_feature: pd.DataFrame | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    detail: Detail = field(default_factory=Detail)
+
+
+@dataclass(frozen=True)
+class LinearTerm:
+    """How an indicator's value follows the land-use classes of the parcels.
+
+    ``value = (base + Σ_i weight_i · [class_i ∈ classes]) / denominator`` over the parcels of
+    ``park.landuse`` (per-feature indicators: the count of failing features, ``denominator`` 1).
+    """
+
+    weight: np.ndarray
+    classes: tuple[str, ...]
+    base: float = 0.0
+    denominator: float = 1.0
+
+
+#: ``linear(park, params, failing) → LinearTerm``; ``failing(measure)`` gives the ids of the
+#: features that fail the criterion being reduced (per-feature indicators need it).
+LinearHook = Callable[["Park", dict[str, Any], Callable[[Measure], list[str]]], LinearTerm]
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """What a map draws for a failing result of an indicator.
+
+    kind
+        ``parcels``: the failing features are parcels (by ``parcel_id``), outlined with the
+        map style ``style`` and showing their value under the word ``label``;
+        ``strip``: the ungreen part of a band (:class:`StripDetail`);
+        ``zones``: a zone of each feature's ``limit`` around its source (:class:`SafetyDetail`).
+    """
+
+    kind: Literal["parcels", "strip", "zones"]
+    style: str = ""
+    label: str = ""
 
 
 @dataclass(frozen=True)
 class Indicator:
+    """Everything eipgis knows about one indicator: adding one edits only the registry.
+
+    Attributes
+    ----------
+    function : callable
+        ``function(park, **params) → Measure``.
+    gap, unit, per_feature
+        How a criterion turns a shortfall into a gap; the unit of the value.
+    linear : callable, optional
+        How a plan changes the value linearly (:data:`LinearHook`); None: plans leave it alone.
+    target : {"share", "strip"}, optional
+        What the optimizer makes pass: a land share it fills with land of the indicator's
+        classes, or the isolation band it makes green. None: not targeted.
+    counts_plot_green : bool
+        Converting a piece to one of the classes adds its area less the plot green already
+        counted in it (green cover).
+    highlight : Highlight, optional
+        What a map draws when a result fails.
+    chart : bool
+        A share a chart sets against its threshold.
+    """
+
     name: str
     function: Callable[..., Measure]
     gap: GapKind
     unit: str
     per_feature: bool
+    linear: LinearHook | None = None
+    target: Literal["share", "strip"] | None = None
+    counts_plot_green: bool = False
+    highlight: Highlight | None = None
+    chart: bool = False
+
+    @property
+    def default_params(self) -> dict[str, Any]:
+        """The parameters with a default in the indicator's signature, and their defaults."""
+        import inspect
+
+        return {
+            name: p.default
+            for name, p in inspect.signature(self.function).parameters.items()
+            if p.kind is p.KEYWORD_ONLY and p.default is not p.empty
+        }
+
+    def classes(self, params: Mapping[str, Any]) -> list[str]:
+        """The land-use classes a criterion with ``params`` counts (its own or the default)."""
+        return list(params.get("classes", self.default_params.get("classes", ())))
+
+    def param(self, params: Mapping[str, Any], name: str) -> Any:
+        """A criterion's parameter, or the indicator's default for it."""
+        return params.get(name, self.default_params.get(name))
 
 
 #: The one registry: indicator name (as written in criteria files) → indicator.
 INDICATORS: dict[str, Indicator] = {}
 
 
-def indicator(name: str, *, gap: GapKind, unit: str) -> Callable[[Callable[..., Measure]], Callable[..., Measure]]:
-    """Register a function as the indicator ``name``."""
+def indicator(
+    name: str,
+    *,
+    gap: GapKind,
+    unit: str,
+    linear: LinearHook | None = None,
+    target: Literal["share", "strip"] | None = None,
+    counts_plot_green: bool = False,
+    highlight: Highlight | None = None,
+    chart: bool = False,
+) -> Callable[[Callable[..., Measure]], Callable[..., Measure]]:
+    """Register a function as the indicator ``name`` (see :class:`Indicator` for the hooks)."""
 
     def decorate(func: Callable[..., Measure]) -> Callable[..., Measure]:
         INDICATORS[name] = Indicator(
-            name, func, gap, unit, per_feature=gap.startswith("per_feature")
+            name,
+            func,
+            gap,
+            unit,
+            per_feature=gap.startswith("per_feature"),
+            linear=linear,
+            target=target,
+            counts_plot_green=counts_plot_green,
+            highlight=highlight,
+            chart=chart,
         )
         return func
 
@@ -97,7 +274,21 @@ def class_area_m2(park: Park) -> pd.Series:
     return areas.rename("area_m2")
 
 
-@indicator("landuse_share", gap="area", unit="share")
+def _classes_param(params: Mapping[str, Any], default: Iterable[str]) -> tuple[str, ...]:
+    return tuple(params.get("classes", default))
+
+
+def _linear_share(park: Park, params: dict[str, Any], failing: Any) -> LinearTerm:
+    """A land share: each parcel weighs its area, over the boundary's area."""
+    return LinearTerm(
+        park.landuse.geometry.area.to_numpy(),
+        _classes_param(params, ()),
+        denominator=park.area_m2,
+    )
+
+
+@indicator("landuse_share", gap="area", unit="share", linear=_linear_share, target="share",
+           chart=True)
 def landuse_share(park: Park, *, classes: Iterable[str]) -> Measure:
     """Share of the park (boundary area) whose land use is one of ``classes``.
 
@@ -108,7 +299,7 @@ def landuse_share(park: Park, *, classes: Iterable[str]) -> Measure:
     in_class = park.landuse["landuse_class"].isin(classes)
     area = float(park.landuse.geometry[in_class].area.sum())
     total = park.area_m2
-    return Measure(value=area / total, extent_m2=total, extra={"area_ha": area / 10_000})
+    return Measure(value=area / total, extent_m2=total, detail=ShareDetail(area / 10_000))
 
 
 def _industrial(park: Park, classes: Iterable[str]) -> Any:
@@ -171,7 +362,30 @@ def _merge_overlapping(geoms: Any) -> Any:
     return np.concatenate([np.delete(geoms, involved), merged])
 
 
-@indicator("plot_building_density", gap="per_feature_area", unit="share")
+def _linear_plots(name: str) -> LinearHook:
+    """A per-plot rule: each plot that fails it counts while it is of the criterion's classes."""
+
+    def linear(park: Park, params: dict[str, Any], failing: Any) -> LinearTerm:
+        import numpy as np
+
+        # Measured on every parcel, so that a parcel turning industrial is judged too.
+        measure = INDICATORS[name].function(park, **dict(params, classes=_all_classes()))
+        ids = park.landuse["parcel_id"].astype(str).to_numpy()
+        weight = np.isin(ids, np.asarray(failing(measure), dtype=object)).astype(float)
+        return LinearTerm(weight, _classes_param(params, ("industrial",)))
+
+    return linear
+
+
+def _all_classes() -> list[str]:
+    from .landuse import CLASSES
+
+    return list(CLASSES)
+
+
+@indicator("plot_building_density", gap="per_feature_area", unit="share",
+           linear=_linear_plots("plot_building_density"),
+           highlight=Highlight("parcels", style="density", label="density"))
 def plot_building_density(
     park: Park,
     *,
@@ -225,7 +439,9 @@ def plot_building_density(
     )
 
 
-@indicator("plot_green_share", gap="per_feature_area", unit="share")
+@indicator("plot_green_share", gap="per_feature_area", unit="share",
+           linear=_linear_plots("plot_green_share"),
+           highlight=Highlight("parcels", style="plot_green", label="green_share"))
 def plot_green_share(park: Park, *, classes: Iterable[str] = ("industrial",)) -> Measure:
     """Green inside each plot: area(plot_green ∩ plot) / area(plot)."""
     import pandas as pd
@@ -253,7 +469,22 @@ def isolation_band(park: Park, width_m: float) -> Any:
     return boundary.difference(boundary.buffer(-width_m))
 
 
-@indicator("isolation_strip", gap="strip", unit="share")
+def _linear_strip(park: Park, params: dict[str, Any], failing: Any) -> LinearTerm:
+    """The isolation strip: each parcel weighs its area inside the band, over the band's area."""
+    import numpy as np
+    import shapely
+
+    lu = park.landuse
+    band = isolation_band(park, float(params.get("width_m", 10.0)))
+    shapely.prepare(band)
+    weight = np.zeros(len(lu))
+    hit = lu.sindex.query(band, predicate="intersects")
+    weight[hit] = shapely.area(shapely.intersection(lu.geometry.values[hit], band))
+    return LinearTerm(weight, _classes_param(params, ("green",)), denominator=float(band.area))
+
+
+@indicator("isolation_strip", gap="strip", unit="share", linear=_linear_strip, target="strip",
+           highlight=Highlight("strip"), chart=True)
 def isolation_strip(
     park: Park, *, width_m: float = 10.0, classes: Iterable[str] = ("green",)
 ) -> Measure:
@@ -276,14 +507,14 @@ def isolation_strip(
     return Measure(
         value=green_m2 / band_m2 if band_m2 else 0.0,
         extent_m2=band_m2,
-        extra={
-            "width_m": float(width_m),
-            "band_ha": band_m2 / 10_000,
-            "green_ha": green_m2 / 10_000,
-            "ungreen_ha": ungreen_m2 / 10_000,
-            "ungreen_length_m": ungreen_m2 / width_m,
-            "ungreen_geometry": ungreen,
-        },
+        detail=StripDetail(
+            width_m=float(width_m),
+            band_ha=band_m2 / 10_000,
+            green_ha=green_m2 / 10_000,
+            ungreen_ha=ungreen_m2 / 10_000,
+            ungreen_length_m=ungreen_m2 / width_m,
+            ungreen_geometry=ungreen,
+        ),
     )
 
 
@@ -335,7 +566,8 @@ def facility_sources(park: Park) -> tuple[Any, Any, list[list[str]]]:
     return geoms, measured_from, building_ids
 
 
-@indicator("safety_distance", gap="per_feature_distance", unit="m")
+@indicator("safety_distance", gap="per_feature_distance", unit="m",
+           highlight=Highlight("zones"))
 def safety_distance(
     park: Park,
     *,
@@ -349,7 +581,7 @@ def safety_distance(
     ``measured_from`` (and ``buildings`` lists the building ids). ``limits`` maps hazard class
     (I–V) to the required distance (m). ``kinds`` limits the neighbourhoods considered
     (default: all kinds: residential, school, hospital, civic). The value of the measure is
-    the smallest distance found. ``extra['source_geometry']`` holds the source geometries.
+    the smallest distance found. ``detail.source_geometry`` holds the source geometries.
     """
     import numpy as np
     import pandas as pd
@@ -362,7 +594,7 @@ def safety_distance(
                    name="facility_id")
     required = fac["hazard_class"].map(dict(limits)).to_numpy(dtype=float) if len(fac) else []
     sources, measured_from, building_ids = facility_sources(park)
-    extra = {"source_geometry": sources}
+    detail = SafetyDetail(source_geometry=sources)
     columns = {"hazard_class": fac.get("hazard_class", pd.Series(dtype=str)).to_numpy(),
                "measured_from": measured_from, "buildings": building_ids}
     if fac.empty or nbh.empty:
@@ -371,7 +603,7 @@ def safety_distance(
              "within": [[] for _ in range(len(fac))]},
             index=ids,
         )
-        return Measure(value=float("inf"), per_feature=frame, extra=extra)
+        return Measure(value=float("inf"), per_feature=frame, detail=detail)
     (f_idx, n_idx), dist = nbh.sindex.nearest(sources, return_distance=True, return_all=False)
     distance = np.full(len(fac), np.inf)
     nearest = np.empty(len(fac), dtype=object)
@@ -388,14 +620,30 @@ def safety_distance(
         {"value": distance, "limit": required, **columns, "nearest": nearest, "within": within},
         index=ids,
     )
-    return Measure(value=float(distance.min()), per_feature=frame, extra=extra)
+    return Measure(value=float(distance.min()), per_feature=frame, detail=detail)
 
 
 #: Words that mark a technical parcel as a wastewater treatment plant (code, name).
 WWTP_PATTERN = r"(?i)\bxlnt\b|txlnt|xử lý nước thải|xu ly nuoc thai|wwtp|wastewater|waste water"
 
 
-@indicator("wwtp_count", gap="count", unit="count")
+def _says_wwtp(lu: Any, pattern: str) -> pd.Series:
+    """Parcels whose land-use code or ``name`` says wastewater treatment plant (any class)."""
+    text = lu["landuse"].astype(str)
+    if "name" in lu.columns:
+        text = text + " " + lu["name"].fillna("").astype(str)
+    # Names typed in decomposed Unicode (Unikey "Unicode tổ hợp") must match the pattern too.
+    text = text.str.normalize("NFC")
+    return text.str.contains(pattern, regex=True)
+
+
+def _linear_wwtp(park: Park, params: dict[str, Any], failing: Any) -> LinearTerm:
+    """The WWTP count: a parcel that says WWTP counts while it is technical land."""
+    weight = _says_wwtp(park.landuse, params.get("pattern", WWTP_PATTERN)).to_numpy(dtype=float)
+    return LinearTerm(weight, ("technical",))
+
+
+@indicator("wwtp_count", gap="count", unit="count", linear=_linear_wwtp)
 def wwtp_count(park: Park, *, pattern: str = WWTP_PATTERN) -> Measure:
     """Number of technical parcels that are a wastewater treatment plant.
 
@@ -403,20 +651,27 @@ def wwtp_count(park: Park, *, pattern: str = WWTP_PATTERN) -> Measure:
     nước thải", "WWTP"…).
     """
     lu = park.landuse
-    technical = lu["landuse_class"] == "technical"
-    text = lu["landuse"].astype(str)
-    if "name" in lu.columns:
-        text = text + " " + lu["name"].fillna("").astype(str)
-    # Names typed in decomposed Unicode (Unikey "Unicode tổ hợp") must match the pattern too.
-    text = text.str.normalize("NFC")
-    is_wwtp = technical & text.str.contains(pattern, regex=True)
+    is_wwtp = (lu["landuse_class"] == "technical") & _says_wwtp(lu, pattern)
     return Measure(
         value=float(is_wwtp.sum()),
-        extra={"parcels": lu.loc[is_wwtp, "parcel_id"].astype(str).tolist()},
+        detail=WwtpDetail(lu.loc[is_wwtp, "parcel_id"].astype(str).tolist()),
     )
 
 
-@indicator("green_cover_share", gap="area", unit="share")
+def _linear_green_cover(park: Park, params: dict[str, Any], failing: Any) -> LinearTerm:
+    """Green cover: a parcel of the classes adds its area beyond the plot green always counted."""
+    lu = park.landuse
+    pg = _covered_m2(lu, park.plot_green).to_numpy()
+    return LinearTerm(
+        lu.geometry.area.to_numpy() - pg,
+        _classes_param(params, ("green",)),
+        base=float(pg.sum()),
+        denominator=park.area_m2,
+    )
+
+
+@indicator("green_cover_share", gap="area", unit="share", linear=_linear_green_cover,
+           target="share", counts_plot_green=True, chart=True)
 def green_cover_share(park: Park, *, classes: Iterable[str] = ("green",)) -> Measure:
     """Share of the park that is planted: green land-use parcels plus green inside other parcels.
 
@@ -433,6 +688,5 @@ def green_cover_share(park: Park, *, classes: Iterable[str] = ("green",)) -> Mea
     return Measure(
         value=area / total,
         extent_m2=total,
-        extra={"area_ha": area / 10_000, "green_land_ha": green_land / 10_000,
-               "plot_green_ha": in_plots / 10_000},
+        detail=GreenCoverDetail(area / 10_000, green_land / 10_000, in_plots / 10_000),
     )

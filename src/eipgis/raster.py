@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._zonal import _zonal, cell_fractions
 from .errors import CRSError, InputError
-from .indicators import Measure, indicator
+from .indicators import Detail, Measure, indicator
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -600,6 +600,35 @@ def _label(crs: Any) -> str:
 # --- indicators and criteria -----------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ObservedGreenDetail(Detail):
+    """What the raster saw of the park (the ``details`` of an observed-green result)."""
+
+    raster: str
+    method: str
+    raster_crs: str
+    coverage: float
+    observed_ha: float
+    green_ha: float
+    lower_bound: float
+    green_on_paper_only: list[str]
+    unobserved_parcels: list[str]
+    min_coverage: float
+    parcel_coverage: dict[str, float]
+    not_assessed: list[str]
+    not_assessed_reason: str
+    composition_ha: dict[str, float]
+
+
+@dataclass(frozen=True)
+class ObservedParcelsDetail(Detail):
+    """Green parcels the raster does not observe enough to judge."""
+
+    unobserved: list[str]
+    raster: str
+    method: str
+
+
 @indicator("observed_green_share", gap="area", unit="share")
 def observed_green_share(
     park: Park,
@@ -612,8 +641,8 @@ def observed_green_share(
 ) -> Measure:
     """Observed green share of the park: green pixels / observed pixels inside the boundary.
 
-    The share is of the part of the park the raster observes; ``coverage`` in the extra
-    figures says how much that is, and ``lower_bound`` is green / whole park.
+    The share is of the part of the park the raster observes; ``coverage`` in its
+    :class:`ObservedGreenDetail` says how much that is, and ``lower_bound`` is green / whole park.
     ``parcel_coverage`` gives each parcel's share covered by valid pixels; parcels below
     ``min_coverage`` are listed in ``not_assessed`` (never flagged green on paper only).
     """
@@ -623,25 +652,25 @@ def observed_green_share(
     return Measure(
         value=obs.green_share,
         extent_m2=obs.park_m2,
-        extra={
-            "raster": obs.raster,
-            "method": obs.method,
-            "raster_crs": obs.raster_crs,
-            "coverage": obs.coverage,
-            "observed_ha": obs.observed_m2 / 1e4,
-            "green_ha": obs.green_m2 / 1e4,
-            "lower_bound": obs.green_m2 / obs.park_m2 if obs.park_m2 else 0.0,
-            "green_on_paper_only": paper,
-            "unobserved_parcels": obs.unobserved(),
-            "min_coverage": obs.min_coverage,
-            "parcel_coverage": {str(k): float(v) for k, v in obs.per_parcel["coverage"].items()},
-            "not_assessed": obs.unobserved(),
-            "not_assessed_reason": (
+        detail=ObservedGreenDetail(
+            raster=obs.raster,
+            method=obs.method,
+            raster_crs=obs.raster_crs,
+            coverage=obs.coverage,
+            observed_ha=obs.observed_m2 / 1e4,
+            green_ha=obs.green_m2 / 1e4,
+            lower_bound=obs.green_m2 / obs.park_m2 if obs.park_m2 else 0.0,
+            green_on_paper_only=paper,
+            unobserved_parcels=obs.unobserved(),
+            min_coverage=obs.min_coverage,
+            parcel_coverage={str(k): float(v) for k, v in obs.per_parcel["coverage"].items()},
+            not_assessed=obs.unobserved(),
+            not_assessed_reason=(
                 f"valid pixels cover less than {obs.min_coverage:.0%} of the parcel (no data, "
                 "NaN, masked or outside the raster): its green share is not judged"
             ),
-            "composition_ha": {str(k): v / 1e4 for k, v in sorted(obs.composition_m2.items())},
-        },
+            composition_ha={str(k): v / 1e4 for k, v in sorted(obs.composition_m2.items())},
+        ),
     )
 
 
@@ -658,7 +687,7 @@ def green_parcels_observed(
     """Observed green share of each green parcel; a low one is green on paper only.
 
     Parcels the raster observes on less than ``min_coverage`` of their area are not judged;
-    they are listed in the extra figures as ``unobserved``.
+    they are listed in its :class:`ObservedParcelsDetail` as ``unobserved``.
     """
     import pandas as pd
 
@@ -684,7 +713,7 @@ def green_parcels_observed(
         value=green / total if total else float("nan"),
         extent_m2=total,
         per_feature=frame,
-        extra={"unobserved": unobserved, "raster": obs.raster, "method": obs.method},
+        detail=ObservedParcelsDetail(unobserved=unobserved, raster=obs.raster, method=obs.method),
     )
 
 

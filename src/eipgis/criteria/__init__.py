@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .._yamlfile import error_lines, read_yaml
 from ..errors import CriteriaError
-from ..indicators import INDICATORS, Measure
+from ..indicators import INDICATORS, Measure, StripDetail
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -301,7 +301,7 @@ def _judge(crit: Criterion, measure: Measure) -> Result:
     gap: dict[str, float] = {}
     features: list[str] = []
     details: dict[str, Any] = {}
-    extra = {k: v for k, v in measure.extra.items() if not k.endswith("_geometry")}
+    extra = measure.detail.to_dict()
 
     if ind.per_feature:
         frame = measure.per_feature
@@ -350,11 +350,12 @@ def _judge(crit: Criterion, measure: Measure) -> Result:
             gap = {"area_ha": max(need, 0.0) * measure.extent_m2 / 1e4}
         elif ind.gap == "strip":
             need_m2 = max(t - value, 0.0) * measure.extent_m2
-            gap = {"area_ha": need_m2 / 1e4, "length_m": need_m2 / extra["width_m"]}
+            assert isinstance(measure.detail, StripDetail)  # a strip indicator reports its width
+            gap = {"area_ha": need_m2 / 1e4, "length_m": need_m2 / measure.detail.width_m}
         elif ind.gap == "count":
             gap = {"count": max(t - value, 0.0) if crit.op in (">=", ">") else max(value - t, 0.0)}
         details = extra
-        features = [str(p) for p in extra.get("parcels", [])] if not passed else []
+        features = measure.detail.features if not passed else []
     return Result(
         id=crit.id,
         title={"en": crit.title.en, "vi": crit.title.vi},

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from .._validate import ids_text
 from ..landuse import CLASSES, LABELS
+from ._bound import classes_of as _classes_of
+from ._bound import lower_bound_m2
 
 if TYPE_CHECKING:
     from ..criteria import CriteriaSet
@@ -68,27 +70,9 @@ class _Candidates:
         return len(self.kind)
 
 
-def _classes_of(crit: Any) -> list[str]:
-    default = (
-        ["green"] if crit.indicator in ("isolation_strip", "green_cover_share") else ["industrial"]
-    )
-    return list(crit.params.get("classes", default))
-
-
 def _need_by_class(shares: list[Any], needs: dict[str, float]) -> float:
-    """Shortfalls (m²) that no single square metre can serve twice (see :func:`_lower_bound`)."""
-    by_class: dict[str, float] = {}
-    combined = 0.0
-    for c in shares:
-        need = max(needs.get(c.id, 0.0), 0.0)
-        classes = _classes_of(c)
-        if c.op in ("<=", "<"):
-            continue
-        if len(classes) == 1:
-            by_class[classes[0]] = max(by_class.get(classes[0], 0.0), need)
-        else:
-            combined = max(combined, need)
-    return max(sum(by_class.values()), combined)
+    """Shortfalls (m²) that no single square metre can serve twice (the one lower bound)."""
+    return lower_bound_m2(shares, needs)
 
 
 def _plot_order(park: Park) -> tuple[Any, Any, Any]:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..errors import InfeasibleError, InputError
+from ..indicators import INDICATORS
 from ._candidates import _Candidates, _classes_of
 
 # Safety margin (m²) on every target so that rounding in the written file cannot flip a result.
@@ -213,7 +214,7 @@ def _coef(
     delta = float(new in classes) - float(old in classes)
     if delta == 0:
         return 0.0
-    if crit.indicator == "green_cover_share":
+    if INDICATORS[crit.indicator].counts_plot_green:
         return delta * (area - plot_green)
     return delta * area
 

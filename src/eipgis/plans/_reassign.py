@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -14,20 +14,21 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ..criteria import CriteriaSet
+    from ..indicators import Measure
     from ..park import Park
 
-__all__ = ["LINEAR_INDICATORS", "Evaluator"]
+__all__ = ["Evaluator", "linear_indicators"]
 
-#: Indicators whose value is linear in the parcels' classes (the evaluator recomputes them);
-#: any other indicator (e.g. ``safety_distance``) does not change when parcels change class.
-LINEAR_INDICATORS = (
-    "landuse_share",
-    "isolation_strip",
-    "green_cover_share",
-    "plot_building_density",
-    "plot_green_share",
-    "wwtp_count",
-)
+
+def linear_indicators() -> list[str]:
+    """Indicators whose value is linear in the parcels' classes (the evaluator recomputes them).
+
+    The registry says which (:attr:`eipgis.indicators.Indicator.linear`); any other indicator
+    (e.g. ``safety_distance``) does not change when parcels change class.
+    """
+    from ..indicators import INDICATORS
+
+    return [name for name, ind in INDICATORS.items() if ind.linear is not None]
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class Evaluator:
         import numpy as np
 
         from ..criteria import _judge, check, load_criteria
-        from ..indicators import INDICATORS, isolation_band
+        from ..indicators import INDICATORS
 
         cset = load_criteria(criteria)
         self.criteria_set = cset
@@ -85,54 +86,15 @@ class Evaluator:
         terms: list[_Term | None] = []
         n_cls = len(CLASSES)
         for crit in cset.criteria:
-            kind = crit.indicator
-            params = dict(crit.params)
-            classes = list(
-                params.get(
-                    "classes",
-                    ["green"]
-                    if kind in ("isolation_strip", "green_cover_share")
-                    else ["industrial"],
-                )
-            )
-            member = np.array([c in classes for c in CLASSES], dtype=float)
-            per_feature = INDICATORS[kind].per_feature
-            thr = crit.threshold if not isinstance(crit.threshold, dict) else float("nan")
-            base, denom = 0.0, 1.0
-            if kind == "landuse_share":
-                weight, denom = self.area_m2, park.area_m2
-            elif kind == "isolation_strip":
-                import shapely
-
-                band = isolation_band(park, float(params.get("width_m", 10.0)))
-                shapely.prepare(band)
-                weight = np.zeros(len(lu))
-                hit = lu.sindex.query(band, predicate="intersects")
-                weight[hit] = shapely.area(shapely.intersection(lu.geometry.values[hit], band))
-                denom = float(band.area)
-            elif kind == "green_cover_share":
-                from ..indicators import _covered_m2
-
-                pg = _covered_m2(lu, park.plot_green).to_numpy()
-                weight, base, denom = self.area_m2 - pg, float(pg.sum()), park.area_m2
-            elif kind in ("plot_building_density", "plot_green_share"):
-                everyone = dict(params, classes=list(CLASSES))
-                measure = INDICATORS[kind].function(park, **everyone)
-                result = _judge(crit, measure)
-                failing = set(result.features)
-                weight = np.array([p in failing for p in self.parcel_ids], dtype=float)
-            elif kind == "wwtp_count":
-                from ..indicators import WWTP_PATTERN
-
-                text = lu["landuse"].astype(str)
-                if "name" in lu.columns:
-                    text = text + " " + lu["name"].fillna("").astype(str)
-                pattern = params.get("pattern", WWTP_PATTERN)
-                weight = text.str.contains(pattern, regex=True).to_numpy(dtype=float)
-                member = np.array([c == "technical" for c in CLASSES], dtype=float)
-            else:
+            ind = INDICATORS[crit.indicator]
+            if ind.linear is None:
                 terms.append(None)
                 continue
+            term = ind.linear(park, dict(crit.params), _failing_of(crit, _judge))
+            weight, base, denom = term.weight, term.base, term.denominator
+            member = np.array([c in term.classes for c in CLASSES], dtype=float)
+            thr = crit.threshold if not isinstance(crit.threshold, dict) else float("nan")
+            per_feature = ind.per_feature
             assert member.shape == (n_cls,)
             terms.append(
                 _Term(
@@ -260,6 +222,15 @@ class Evaluator:
             frame[f"{cid} passed"] = passed[:, j]
         frame["failing"] = (~passed).sum(axis=1)
         return frame
+
+
+def _failing_of(crit: Any, judge: Callable[[Any, Measure], Any]) -> Callable[[Measure], list[str]]:
+    """The ids of the features that fail ``crit`` in a measure."""
+
+    def failing(measure: Measure) -> list[str]:
+        return list(judge(crit, measure).features)
+
+    return failing
 
 
 def _segment_sum(out: Any, which: Any, delta: Any) -> None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InfeasibleError, InputError
 from ..landuse import CLASSES, LABELS
+from ._bound import lower_bound_m2
 from ._candidates import (
     MAX_PLOTS,
     _bulk_plots,
@@ -27,10 +28,15 @@ if TYPE_CHECKING:
     from ..park import Park
     from .scenario import Scenario
 
-__all__ = ["TARGETED_INDICATORS", "InfeasibleError", "Plan", "optimize", "write_plan"]
+__all__ = ["InfeasibleError", "Plan", "optimize", "targeted_indicators", "write_plan"]
 
-#: Indicators the optimizer makes pass (land shares and the isolation strip).
-TARGETED_INDICATORS = ("landuse_share", "green_cover_share", "isolation_strip")
+
+def targeted_indicators() -> list[str]:
+    """Indicators the optimizer makes pass: those the registry marks as a land share or a strip
+    (:attr:`eipgis.indicators.Indicator.target`)."""
+    from ..indicators import INDICATORS
+
+    return [name for name, ind in INDICATORS.items() if ind.target is not None]
 #: A plan further than this above its lower bound says which constraint keeps it there.
 GAP_EXPLAINED = 0.10
 
@@ -135,15 +141,16 @@ class Plan:
 
 
 def _target_criteria(cset: CriteriaSet, only: list[str] | None) -> tuple[list[Any], list[Any]]:
+    from ..indicators import INDICATORS
+
     shares, strips = [], []
     for c in cset.criteria:
         if only is not None and c.id not in only:
             continue
-        if c.indicator == "isolation_strip":
+        target = INDICATORS[c.indicator].target
+        if target == "strip":
             strips.append(c)
-        elif c.indicator in ("landuse_share", "green_cover_share") and not isinstance(
-            c.threshold, dict
-        ):
+        elif target == "share" and not isinstance(c.threshold, dict):
             shares.append(c)
     if only is not None:
         known = {c.id for c in shares + strips}
@@ -193,8 +200,8 @@ def optimize(
     ----------
     park : Park
     criteria : str, path or CriteriaSet
-        The criteria set; its ``landuse_share``, ``green_cover_share`` and
-        ``isolation_strip`` criteria are targeted (or those named in ``targets``).
+        The criteria set; its criteria on the indicators of :func:`targeted_indicators` (land
+        shares, green cover, the isolation strip) are targeted (or those named in ``targets``).
     park_ref : str, optional
         How the written scenario refers to the park (a path relative to the scenario file).
     criteria_ref : str, optional
@@ -228,6 +235,7 @@ def optimize(
     import yaml
 
     from ..criteria import check, load_criteria
+    from ..indicators import INDICATORS
     from .scenario import Scenario
 
     started = time.perf_counter()
@@ -245,7 +253,7 @@ def optimize(
         r = baseline[c.id]
         if r.passed:
             continue
-        width = float(c.params.get("width_m", 10.0))
+        width = float(INDICATORS[c.indicator].param(c.params, "width_m"))
         if not any(o["width_m"] >= width for o in operations):
             operations = [o for o in operations if o["width_m"] > width]
             to = _classes_of(c)[0]
@@ -440,26 +448,13 @@ def _describe(
 
 
 def _lower_bound(baseline: ComplianceReport, shares: list[Any], strip_m2: float) -> float:
-    """Land that must change class whatever the plan (m²).
-
-    Each square metre changes to one class, so shortfalls of criteria on disjoint class sets
-    add up; the strip's ungreen band and the green shortfall overlap (the band may be the new
-    green), so only the larger counts. A criterion over several classes is a bound by itself.
-    """
-    by_class: dict[str, float] = {}
-    combined = 0.0
-    for c in shares:
-        r = baseline[c.id]
-        need = r.gap.get("area_ha", 0.0) * 1e4 if not r.passed else 0.0
-        classes = _classes_of(c)
-        if c.op in ("<=", "<"):
-            continue  # a ceiling is met by converting away, which the other bounds already count
-        if len(classes) == 1:
-            by_class[classes[0]] = max(by_class.get(classes[0], 0.0), need)
-        else:
-            combined = max(combined, need)
-    by_class["green"] = max(by_class.get("green", 0.0), strip_m2)
-    return max(sum(by_class.values()), combined)
+    """Land that must change class whatever the plan (m²): :func:`lower_bound_m2` of the
+    baseline's shortfalls and the strip's ungreen band."""
+    needs = {
+        c.id: baseline[c.id].gap.get("area_ha", 0.0) * 1e4 if not baseline[c.id].passed else 0.0
+        for c in shares
+    }
+    return lower_bound_m2(shares, needs, strip_m2)
 
 
 def _operations(
@@ -577,7 +572,7 @@ def _gap_cause(
     }
     band = land[(land["op"] == "green_strip") & land["from"].isin(sorted(floors))]
     if len(band):
-        width = max((float(c.params.get("width_m", 10.0)) for c in strips), default=10.0)
+        width = max((float(_width(c)) for c in strips), default=10.0)
         by = band.groupby("from")["area_m2"].sum()
         causes.append(
             (
@@ -620,6 +615,12 @@ def _gap_cause(
     if not causes:
         return "land changes class that the bare deficits do not count"
     return max(causes)[1]
+
+
+def _width(crit: Any) -> float:
+    from ..indicators import INDICATORS
+
+    return float(INDICATORS[crit.indicator].param(crit.params, "width_m"))
 
 
 def write_plan(plan: Plan, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:

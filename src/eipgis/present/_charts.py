@@ -10,16 +10,20 @@ from typing import TYPE_CHECKING, Any
 
 from .._markup import plain_text
 from .._words import HAZARD_COLOURS, MATERIAL_COLOURS, WORDS
+from ..indicators import INDICATORS, StripDetail
 from ..landuse import CLASSES, COLOURS, LABELS
 
 if TYPE_CHECKING:
     from ..criteria import ComplianceReport
     from ..park import Park
 
-__all__ = ["SHARE_INDICATORS", "map_picture", "png_base64", "share_chart"]
+__all__ = ["map_picture", "png_base64", "share_chart"]
 
-#: Indicators whose value is a share that a chart can set against its threshold.
-SHARE_INDICATORS = ("landuse_share", "isolation_strip", "green_cover_share")
+
+def _charted(indicator: str) -> bool:
+    """The registry says the indicator's value is a share a chart sets against its threshold."""
+    ind = INDICATORS.get(indicator)
+    return ind is not None and ind.chart
 
 _PASS, _FAIL = "#2e8b3a", "#c8102e"
 _SCENARIO_COLOURS = ("#7f7f7f", "#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
@@ -42,7 +46,7 @@ def png_base64(fig: Any) -> str:
 
 def _share_results(report: ComplianceReport) -> list[Any]:
     return [r for r in report.results
-            if r.indicator in SHARE_INDICATORS and not r.per_feature and r.unit == "share"]
+            if _charted(r.indicator) and not r.per_feature and r.unit == "share"]
 
 
 def share_chart(reports: Sequence[tuple[str, ComplianceReport]], lang: str) -> str | None:
@@ -198,23 +202,28 @@ def map_picture(park: Park, report: ComplianceReport | None, lang: str, *,
     for r in (report.results if report is not None else ()):
         if r.passed:
             continue
-        if r.indicator == "plot_building_density":
+        ind = INDICATORS.get(r.indicator)
+        highlight = ind.highlight if ind is not None else None
+        if highlight is None:
+            continue
+        if highlight.kind == "parcels" and highlight.style == "density":
             sel = ids.isin(r.features).to_numpy()
             _polys(ax, lu.geometry.values[sel], facecolor="#d7191c", edgecolor="#d7191c",
                    linewidth=1.4, alpha=0.45)
             handles.append(Patch(facecolor="#d7191c", alpha=0.45, label=_label(r, lang)))
-        elif r.indicator == "plot_green_share":
+        elif highlight.kind == "parcels":
             sel = ids.isin(r.features).to_numpy()
             _polys(ax, lu.geometry.values[sel], facecolor="none", edgecolor="#ff7f00",
                    linewidth=1.4, linestyle="--")
             handles.append(Patch(facecolor="none", edgecolor="#ff7f00", linestyle="--",
                                  label=_label(r, lang)))
-        elif r.indicator == "isolation_strip" and r.measure is not None:
-            geom = r.measure.extra.get("ungreen_geometry")
+        elif highlight.kind == "strip" and r.measure is not None:
+            detail = r.measure.detail
+            geom = detail.ungreen_geometry if isinstance(detail, StripDetail) else None
             if geom is not None and not geom.is_empty:
                 _polys(ax, [geom], facecolor="#ff2d2d", edgecolor="#ff2d2d", linewidth=1.2)
                 handles.append(Patch(facecolor="#ff2d2d", label=_label(r, lang)))
-        elif r.indicator == "safety_distance" and r.measure is not None and not park.facilities.empty:
+        elif highlight.kind == "zones" and r.measure is not None and not park.facilities.empty:
             frame = r.measure.per_feature
             assert frame is not None, "safety_distance is measured per facility"
             fac = park.facilities

@@ -23,6 +23,7 @@ from .._words import (
     number,
 )
 from ..errors import CRSError, InputError
+from ..indicators import INDICATORS, Highlight, SafetyDetail, StripDetail
 from ..landuse import CLASSES, COLOURS, LABELS
 from . import _webassets
 from ._mapdata import (
@@ -263,10 +264,16 @@ def _landuse_layer(m: Any, park: Park, geoms_ll: Any, lang: str, name: str, *, s
     _add(m, geoms_ll, props, spec, name, show=show, overlay=overlay)
 
 
-def _results(report: ComplianceReport | None, indicator: str) -> list[Any]:
+def _highlighted(report: ComplianceReport | None, kind: str) -> list[tuple[Any, Highlight]]:
+    """Results whose indicator's map highlight (the registry's) is of ``kind``, with it."""
     if report is None:
         return []
-    return [r for r in report.results if r.indicator == indicator]
+    out = []
+    for r in report.results:
+        ind = INDICATORS.get(r.indicator)
+        if ind is not None and ind.highlight is not None and ind.highlight.kind == kind:
+            out.append((r, ind.highlight))
+    return out
 
 
 def _failing_layers(m: Any, park: Park, report: ComplianceReport, lang: str, simplify_m: float,
@@ -286,43 +293,44 @@ def _failing_layers(m: Any, park: Park, report: ComplianceReport, lang: str, sim
     lu_ll = display["landuse"]
     tenants = park.landuse["tenant"].to_numpy() if "tenant" in park.landuse.columns else None
 
-    for indicator, key, label in (("plot_building_density", "density", "density"),
-                                  ("plot_green_share", "plot_green", "green_share")):
-        for r in _results(report, indicator):
-            rows = [position[f] for f in r.features if f in position]
-            if not rows:
-                continue
-            by = r.details.get("by_feature", {})
-            props = [
-                {"id": ids[i], label: _pct(float(by.get(ids[i], {}).get("value", np.nan))),
-                 "limit": _pct(float(by.get(ids[i], {}).get("limit", np.nan))),
-                 "t": _text(tenants[i]) if tenants is not None else None, "crit": r.id}
-                for i in rows
-            ]
-            spec = {"pane": "eipgis-fail", "title": "id", "style": _FAIL_STYLE[key],
-                    "fields": [[label, w[label]], ["limit", w["limit"]], ["t", w["tenant"]],
-                               ["crit", r.title[lang]]]}
-            name = w[f"fail_{key}"].format(n=len(rows))
-            _add(m, lu_ll[rows], props, spec, f"{name} · {r.id}")
-            legend.append(("fill" if key == "density" else "line", _FAIL_STYLE[key]["color"], name))
+    for r, highlight in _highlighted(report, "parcels"):
+        key, label = highlight.style, highlight.label
+        rows = [position[f] for f in r.features if f in position]
+        if not rows:
+            continue
+        by = r.details.get("by_feature", {})
+        props = [
+            {"id": ids[i], label: _pct(float(by.get(ids[i], {}).get("value", np.nan))),
+             "limit": _pct(float(by.get(ids[i], {}).get("limit", np.nan))),
+             "t": _text(tenants[i]) if tenants is not None else None, "crit": r.id}
+            for i in rows
+        ]
+        spec = {"pane": "eipgis-fail", "title": "id", "style": _FAIL_STYLE[key],
+                "fields": [[label, w[label]], ["limit", w["limit"]], ["t", w["tenant"]],
+                           ["crit", r.title[lang]]]}
+        name = w[f"fail_{key}"].format(n=len(rows))
+        _add(m, lu_ll[rows], props, spec, f"{name} · {r.id}")
+        legend.append(("fill" if key == "density" else "line", _FAIL_STYLE[key]["color"], name))
 
-    for r in _results(report, "isolation_strip"):
-        extra = r.measure.extra if r.measure is not None else {}
-        ungreen = extra.get("ungreen_geometry")
-        if r.passed or ungreen is None or ungreen.is_empty:
+    for r, _ in _highlighted(report, "strip"):
+        strip = r.measure.detail if r.measure is not None else None
+        if r.passed or not isinstance(strip, StripDetail):
+            continue
+        ungreen = strip.ungreen_geometry
+        if ungreen is None or ungreen.is_empty:
             continue
         geoms = lonlat(simplified(np.array([ungreen]), simplify_m / 2), park.crs)
-        props = [{"h": r.title[lang], "ha": _ha(extra["ungreen_ha"] * 1e4),
-                  "len": f"≈{number(extra['ungreen_length_m'])} m",
-                  "wd": f"{number(extra['width_m'])} m", "crit": r.id}]
+        props = [{"h": r.title[lang], "ha": _ha(strip.ungreen_ha * 1e4),
+                  "len": f"≈{number(strip.ungreen_length_m)} m",
+                  "wd": f"{number(strip.width_m)} m", "crit": r.id}]
         spec = {"pane": "eipgis-fail", "title": "h", "style": _FAIL_STYLE["strip"],
                 "fields": [["ha", w["ungreen_area"]], ["len", w["ungreen_length"]],
                            ["wd", w["width"]], ["crit", "ID"]]}
-        name = w["fail_strip"].format(ha=number(extra["ungreen_ha"], 2))
+        name = w["fail_strip"].format(ha=number(strip.ungreen_ha, 2))
         _add(m, geoms, props, spec, f"{name} · {r.id}")
         legend.append(("fill", _FAIL_STYLE["strip"]["fillColor"], name))
 
-    for r in _results(report, "safety_distance"):
+    for r, _ in _highlighted(report, "zones"):
         measure = r.measure
         frame = measure.per_feature if measure is not None else None
         if measure is None or frame is None or frame.empty or park.facilities.empty:
@@ -336,7 +344,8 @@ def _failing_layers(m: Any, park: Park, report: ComplianceReport, lang: str, sim
             continue
         # The zone is the required distance around what it is measured from (QCVN 01:2021
         # §1.4.26): the facility's polygon, else its buildings, else its point.
-        sources = measure.extra.get("source_geometry")
+        detail = measure.detail
+        sources = detail.source_geometry if isinstance(detail, SafetyDetail) else None
         sources = np.asarray(fac.geometry.values if sources is None else sources, dtype=object)
         zones = shapely.buffer(sources[has], limit[has], quad_segs=24)
         zone_ll = lonlat(simplified(zones, simplify_m), park.crs)
@@ -419,7 +428,7 @@ def _facility_layer(m: Any, park: Park, report: ComplianceReport | None, lang: s
     points = np.where(fac.geom_type.isin(["Point"]).to_numpy(), points,
                       fac.geometry.representative_point().values)
     limits: dict[str, float] = {}
-    for r in _results(report, "safety_distance"):
+    for r, _ in _highlighted(report, "zones"):
         if r.measure is not None and r.measure.per_feature is not None:
             limits = r.measure.per_feature["limit"].to_dict()
     def required(fid: str) -> str | None:

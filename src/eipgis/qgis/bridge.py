@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CRSError, EipgisError, InputError, LayerError
+from ..indicators import StripDetail
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -651,8 +652,8 @@ def add_results(
             add(layer.name(), layer)
     if report is not None:
         for result in report.results:
-            extra = result.measure.extra if result.measure is not None else {}
-            ungreen = extra.get("ungreen_geometry")
+            detail = result.measure.detail if result.measure is not None else None
+            ungreen = detail.ungreen_geometry if isinstance(detail, StripDetail) else None
             if ungreen is not None and not result.passed and not ungreen.is_empty:
                 import geopandas as gpd
 
