@@ -660,14 +660,8 @@ def write_outputs(outputs: dict[Path, Any], *, overwrite: bool = False) -> list[
     An existing file stops the whole write before anything is written, unless ``overwrite``.
     """
     from .. import io
-    from ..errors import OutputError
 
-    if not overwrite:
-        there = [str(p) for p in outputs if p.exists()]
-        if there:
-            raise OutputError(
-                f"{', '.join(there)}: exist(s) already. Fix: choose another -o or pass --overwrite."
-            )
+    io.refuse_outputs(outputs, overwrite=overwrite)
     written = []
     for path, content in outputs.items():
         if isinstance(content, str):
