@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from .landuse import WWTP_PATTERN, names_wwtp
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -391,10 +393,6 @@ def safety_distance(
     return Measure(value=float(distance.min()), per_feature=frame, extra=extra)
 
 
-#: Words that mark a technical parcel as a wastewater treatment plant (code, name).
-WWTP_PATTERN = r"(?i)\bxlnt\b|txlnt|xử lý nước thải|xu ly nuoc thai|wwtp|wastewater|waste water"
-
-
 @indicator("wwtp_count", gap="count", unit="count")
 def wwtp_count(park: Park, *, pattern: str = WWTP_PATTERN) -> Measure:
     """Number of technical parcels that are a wastewater treatment plant.
@@ -403,13 +401,7 @@ def wwtp_count(park: Park, *, pattern: str = WWTP_PATTERN) -> Measure:
     nước thải", "WWTP"…).
     """
     lu = park.landuse
-    technical = lu["landuse_class"] == "technical"
-    text = lu["landuse"].astype(str)
-    if "name" in lu.columns:
-        text = text + " " + lu["name"].fillna("").astype(str)
-    # Names typed in decomposed Unicode (Unikey "Unicode tổ hợp") must match the pattern too.
-    text = text.str.normalize("NFC")
-    is_wwtp = technical & text.str.contains(pattern, regex=True)
+    is_wwtp = (lu["landuse_class"] == "technical").to_numpy() & names_wwtp(lu, pattern=pattern)
     return Measure(
         value=float(is_wwtp.sum()),
         extra={"parcels": lu.loc[is_wwtp, "parcel_id"].astype(str).tolist()},

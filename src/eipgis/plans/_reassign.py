@@ -122,13 +122,10 @@ class Evaluator:
                 failing = set(result.features)
                 weight = np.array([p in failing for p in self.parcel_ids], dtype=float)
             elif kind == "wwtp_count":
-                from ..indicators import WWTP_PATTERN
+                from ..landuse import WWTP_PATTERN, names_wwtp
 
-                text = lu["landuse"].astype(str)
-                if "name" in lu.columns:
-                    text = text + " " + lu["name"].fillna("").astype(str)
                 pattern = params.get("pattern", WWTP_PATTERN)
-                weight = text.str.contains(pattern, regex=True).to_numpy(dtype=float)
+                weight = names_wwtp(lu, pattern=pattern).astype(float)
                 member = np.array([c == "technical" for c in CLASSES], dtype=float)
             else:
                 terms.append(None)
