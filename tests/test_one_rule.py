@@ -139,3 +139,30 @@ def test_the_evaluator_finds_what_check_finds(wwtp_park):
     counts = frame["VN35-EIP-WWTP"].tolist()
     assert counts[0] == 10  # the baseline, as check says
     assert [counts[0] - c for c in counts[1:]] == [1 if w else 0 for _, _, w in WWTP_SPELLINGS]
+
+
+# --- one table formatter -------------------------------------------------------------------------
+
+
+def test_text_width_counts_what_a_terminal_shows():
+    from eipgis._tables import text_width
+
+    assert text_width("Tằng Loỏng") == 10
+    assert text_width(nfd("Tằng Loỏng")) == 10  # e + breve + grave is one column
+    assert text_width("Khu công nghiệp") == 15
+    assert text_width("工业园") == 6  # wide characters take two columns
+    assert text_width("a\u200bb") == 2  # a zero-width space takes none
+
+
+def test_format_table_lines_up_decomposed_vietnamese():
+    from eipgis._tables import format_table
+
+    lines = format_table(["tên", "ha"], [[nfd("Tằng Loỏng"), "1.5"], ["Phố Lu", "12.25"]], align="<>")
+    assert lines == [
+        "tên            ha",
+        "----------  -----",
+        "Tằng Loỏng    1.5",  # written back in composed form
+        "Phố Lu      12.25",
+    ]
+    assert format_table([], [["a", "bb"], ["ccc", "d"]], indent="  ") == ["  a    bb", "  ccc  d"]
+

@@ -592,23 +592,10 @@ class ComplianceReport:
 
     def to_table(self, *, lang: str = "en") -> str:
         """A plain-text table for the terminal."""
-        import unicodedata
+        from .._tables import format_table
 
-        def width(s: str) -> int:
-            return sum(0 if unicodedata.combining(ch) else 1 for ch in s)
-
-        def pad(s: str, n: int) -> str:
-            return s + " " * (n - width(s))
-
-        head = HEADINGS[lang]
-        rows = [head, *self.rows(lang=lang)]
-        widths = [max(width(row[i]) for row in rows) for i in range(len(head))]
-        rule = "  ".join("-" * n for n in widths)
         lines = [*self._summary(lang), ""]
-        lines.append("  ".join(pad(c, n) for c, n in zip(head, widths, strict=True)).rstrip())
-        lines.append(rule)
-        for row in rows[1:]:
-            lines.append("  ".join(pad(c, n) for c, n in zip(row, widths, strict=True)).rstrip())
+        lines += format_table(HEADINGS[lang], self.rows(lang=lang))
         if self.notes:
             lines += ["", f"{_WORDS[lang]['notes']}:"] + [f"  - {n}" for n in self.notes]
         return "\n".join(lines) + "\n"

@@ -595,26 +595,16 @@ def comparison_to_table(frame: pd.DataFrame, *, lang: str = "en") -> str:
 
     Per-feature criteria show the number of failing features; shares show the value.
     """
-    import unicodedata
-
-    def width(s: str) -> int:
-        return sum(0 if unicodedata.combining(ch) else 1 for ch in s)
+    from .._tables import format_table
 
     head, rows = _comparison_rows(frame, lang)
-    table = [head, *rows]
-    widths = [max(width(r[i]) for r in table) for i in range(len(head))]
     w = _RW[lang]
     lines = [
         f"{w['park']}: {frame.attrs.get('park')}",
         f"{w['set']}: {frame.attrs.get('criteria_set')}",
         "",
     ]
-    for k, r in enumerate(table):
-        cells = [r[0] + " " * (widths[0] - width(r[0]))]
-        cells += [" " * (widths[i] - width(r[i])) + r[i] for i in range(1, len(r))]
-        lines.append("  ".join(cells).rstrip())
-        if k == 0:
-            lines.append("  ".join("-" * n for n in widths))
+    lines += format_table(head, rows, align="<" + ">" * (len(head) - 1))
     return "\n".join(lines) + "\n"
 
 

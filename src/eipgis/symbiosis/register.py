@@ -549,22 +549,31 @@ def add_links(path: str | os.PathLike[str], links: Any, *, date: str,
 
 def format_register(register: pd.DataFrame, *, since: str | None = None) -> str:
     """Text for ``eipgis register show``: current state, then the changes since a date."""
+    from .._tables import format_table
+
     state = current(register)
+    records = state.to_dict("records")
     lines = [f"{len(state)} opportunities / cơ hội cộng sinh", ""]
-    for rec in state.to_dict("records"):
-        lines.append(f"{rec['id']}  {LABELS[rec['status']]} (since {rec['status_since']}, "
-                     f"{rec['events']} event{'s' if rec['events'] != 1 else ''})")
-        lines.append(f"    {rec['title']}")
-        for key, label in (("partners", "partners / đối tác"), ("barriers", "barriers / rào cản"),
-                           ("next_step", "next step / bước tiếp"), ("source", "source / nguồn")):
-            if rec.get(key):
-                lines.append(f"    {label}: {rec[key]}")
+    lines += format_table(
+        ["id", "status / trạng thái", "since / từ ngày", "events / sự kiện", "title / tên"],
+        [[str(r["id"]), LABELS[r["status"]], str(r["status_since"]), str(r["events"]), str(r["title"])]
+         for r in records],
+        align="<<<><",
+    )
+    for rec in records:
+        details = [(label, rec[key]) for key, label in (
+            ("partners", "partners / đối tác"), ("barriers", "barriers / rào cản"),
+            ("next_step", "next step / bước tiếp"), ("source", "source / nguồn")) if rec.get(key)]
+        if details:
+            lines += ["", str(rec["id"])] + [f"    {label}: {value}" for label, value in details]
     if since is not None:
         changes = changes_since(register, since)
         lines += ["", f"Changes since {since} / thay đổi từ {since}: {len(changes)}"]
+        rows = []
         for rec in changes.to_dict("records"):
             move = (f"{rec['previous_status']} → {rec['status']}" if rec["previous_status"]
                     and rec["previous_status"] != rec["status"] else
                     ("new: " + rec["status"] if not rec["previous_status"] else f"note ({rec['status']})"))
-            lines.append(f"  {rec['date']}  {rec['id']}  {move}" + (f"  — {rec['note']}" if rec["note"] else ""))
+            rows.append([str(rec["date"]), str(rec["id"]), move, f"— {rec['note']}" if rec["note"] else ""])
+        lines += format_table([], rows, indent="  ")
     return "\n".join(lines) + "\n"
