@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import TYPE_CHECKING
+
+from ._words import without_marks
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,9 +38,7 @@ def hazard_class(value: object) -> str | None:
         if not value.is_integer():  # NaN, infinity or 2.5
             return None
         value = int(value)
-    text = unicodedata.normalize("NFD", str(value).replace("Đ", "D").replace("đ", "d"))
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
-    text = " ".join(text.upper().split())
+    text = " ".join(without_marks(str(value)).upper().split())
     text = _PREFIX.sub("", text)
     text = re.sub(r"\.0+$", "", text)
     text = _ARABIC.get(text, text)

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ._words import without_marks
 from .errors import InputError
 
 if TYPE_CHECKING:
@@ -125,8 +126,7 @@ _WORDS: dict[str, tuple[str, ...]] = {
 
 def _key(value: object) -> str:
     """Normalise a land-use value for lookup: no diacritics, lower case, single spaces."""
-    text = unicodedata.normalize("NFD", str(value).replace("Đ", "D").replace("đ", "d"))
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn").lower()
+    text = without_marks(str(value)).lower()
     return " ".join(text.replace("_", " ").split())
 
 
@@ -228,8 +228,6 @@ def names_wwtp(landuse: pd.DataFrame, *, pattern: str = WWTP_PATTERN) -> np.ndar
     >>> names_wwtp(pd.DataFrame({"landuse": ["XLNT-01", "HTKT"], "name": [None, "Trạm xử lý nước thải"]}))
     array([ True,  True])
     """
-    import unicodedata
-
     text = landuse["landuse"].astype(str)
     if "name" in landuse.columns:
         text = text + " " + landuse["name"].fillna("").astype(str)

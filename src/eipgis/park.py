@@ -242,7 +242,7 @@ def load_park(
             problems.add(
                 where,
                 "has no CRS",
-                "set the layer's CRS in QGIS (Layer → Set CRS), e.g. EPSG:9208 for Lào Cai",
+                _crs._SET_CRS_FIX,
             )
         missing = [c for c in spec.columns if c not in frame.columns]
         if missing:

@@ -33,6 +33,9 @@ from pydantic import (
 )
 
 from .._validate import ids_text
+from .._words import CHANGE_WORDS as _CW
+from .._words import COMPARE_WORDS as _RW
+from .._words import WORDS
 from .._yamlfile import error_lines, read_yaml_file
 from ..landuse import CLASSES, LABELS
 from ._reassign import Evaluator
@@ -132,7 +135,7 @@ class Scenario(BaseModel):
         cls, name: str = "Baseline", *, park: str | None = None, criteria: str | None = None
     ) -> Scenario:
         """The park as it is: a scenario without operations."""
-        return cls(schema_version=1, name=name, name_vi="Hiện trạng", park=park, criteria=criteria)
+        return cls(schema_version=1, name=name, name_vi=WORDS["vi"]["before"], park=park, criteria=criteria)
 
     # -- what the file points at ----------------------------------------------------------
 
@@ -353,26 +356,6 @@ def _label(value: Any, lang: str) -> str:
     return value
 
 
-_CW = {
-    "en": {
-        "changes": "Change log",
-        "from": "from",
-        "to": "to",
-        "cols": ("operation", "op", "layer", "feature", "from feature", "from", "to", "m²", "note"),
-        "strip": "Green strip by class: land taken and land kept (keep)",
-        "strip_cols": ("operation", "class", "taken ha", "kept ha", "parcels"),
-    },
-    "vi": {
-        "changes": "Nhật ký thay đổi",
-        "from": "từ",
-        "to": "sang",
-        "cols": ("thao tác", "loại", "lớp", "đối tượng", "tách từ", "từ", "sang", "m²", "ghi chú"),
-        "strip": "Dải cây xanh theo loại đất: đất lấy và đất giữ lại (keep)",
-        "strip_cols": ("thao tác", "loại đất", "lấy (ha)", "giữ lại (ha)", "lô đất"),
-    },
-}
-
-
 def _as_scenario(item: Scenario | str | os.PathLike[str] | None) -> Scenario:
     if item is None:
         return Scenario.baseline()
@@ -521,38 +504,6 @@ def comparison_to_json(frame: pd.DataFrame, *, indent: int | None = 2) -> str:
         "scenarios": records,
     }
     return json.dumps(_jsonable(data), ensure_ascii=False, indent=indent)
-
-
-_RW = {
-    "en": {
-        "scenario": "scenario",
-        "failing": "failing criteria",
-        "lost": "industrial land lost (ha)",
-        "ops": "operations",
-        "pass": "✓",
-        "fail": "✗",
-        "land": "land use (ha)",
-        "title": "Scenario comparison",
-        "set": "Criteria set",
-        "park": "Park",
-        "n_fail": "failing",
-        "table": "limit per class",
-    },
-    "vi": {
-        "scenario": "kịch bản",
-        "failing": "số tiêu chí không đạt",
-        "lost": "đất công nghiệp giảm (ha)",
-        "ops": "số thao tác",
-        "pass": "✓",
-        "fail": "✗",
-        "land": "sử dụng đất (ha)",
-        "title": "So sánh kịch bản",
-        "set": "Bộ tiêu chí",
-        "park": "Khu công nghiệp",
-        "n_fail": "không đạt",
-        "table": "ngưỡng theo cấp",
-    },
-}
 
 
 def _comparison_rows(frame: pd.DataFrame, lang: str) -> tuple[list[str], list[list[str]]]:
