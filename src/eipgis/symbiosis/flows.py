@@ -279,15 +279,15 @@ def check_flows(table: pd.DataFrame, park: Park, *, source: str = "flows",
         "direction": "write supply or demand",
         "unit": "write a rate such as t/yr, kt/yr, m3/d, m³/day, MWh/yr or MW that fits the material",
     }
-    for (what, value), rows in bad.items():
+    for (what, text), rows in bad.items():
         fix = fixes[what]
         if what == "material":
-            key = value.casefold().strip().replace(" ", "_")
+            key = text.casefold().strip().replace(" ", "_")
             close = [m for m in vocab.materials if key and key in m][:4] or \
                 difflib.get_close_matches(key, list(vocab.materials), n=3, cutoff=0.5)
             if close:
                 fix = f"did you mean {' or '.join(close)}? Else " + fix
-        problems.add(at(rows), f"unknown {what} '{value}'", fix)
+        problems.add(at(rows), f"unknown {what} '{text}'", fix)
     problems.raise_if_any(InputError)
     frame = pd.DataFrame(out)
     if frame.empty:
