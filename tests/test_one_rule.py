@@ -166,3 +166,34 @@ def test_format_table_lines_up_decomposed_vietnamese():
     ]
     assert format_table([], [["a", "bb"], ["ccc", "d"]], indent="  ") == ["  a    bb", "  ccc  d"]
 
+
+
+# --- one refusal-to-overwrite --------------------------------------------------------------------
+
+
+def test_scenario_outputs_are_refused_by_the_one_check(tmp_path):
+    from eipgis.errors import OutputError
+    from eipgis.plans.scenario import write_outputs
+
+    (tmp_path / "a_report.md").write_text("earlier", encoding="utf-8")
+    (tmp_path / "a_changes.md").mkdir()
+    outputs = {tmp_path / "a_report.md": "new", tmp_path / "a_report.json": "{}"}
+    with pytest.raises(OutputError, match=r"a_report\.md: exists already\. Fix: choose another output "
+                                          r"folder or pass --overwrite\."):
+        write_outputs(outputs)
+    assert not (tmp_path / "a_report.json").exists()  # nothing written before the refusal
+    # --overwrite replaces a file, never a folder
+    with pytest.raises(OutputError, match=r"a_changes\.md: is a folder"):
+        write_outputs({tmp_path / "a_changes.md": "new"}, overwrite=True)
+    assert (tmp_path / "a_report.md").read_text(encoding="utf-8") == "earlier"
+
+
+def test_symbiosis_outputs_are_refused_by_the_one_check(tmp_path):
+    from eipgis.errors import OutputError
+    from eipgis.symbiosis.matching import _check_outputs
+
+    (tmp_path / "links.csv").write_text("earlier", encoding="utf-8")
+    (tmp_path / "totals.csv").write_text("earlier", encoding="utf-8")
+    with pytest.raises(OutputError, match=r"links\.csv, .*totals\.csv: exist already"):
+        _check_outputs(tmp_path, overwrite=False)
+    _check_outputs(tmp_path, overwrite=True)  # asked: no refusal
