@@ -20,7 +20,8 @@ PACKAGE = Path(eipgis.__file__).resolve().parent
 #: Lowest first. A unit is a top-level module or a subpackage of eipgis.
 LAYERS: list[tuple[str, ...]] = [
     ("errors",),
-    ("_validate", "_yamlfile", "io", "_provinces", "crs", "landuse", "expr", "_words", "_markup"),
+    ("_validate", "_yamlfile", "io", "_provinces", "crs", "landuse", "expr", "_words", "_markup",
+     "_hazard", "_tables"),
     ("park",),
     ("_zonal", "synth"),
     ("indicators",),

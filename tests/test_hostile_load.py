@@ -208,7 +208,7 @@ def test_flow_quantity_yaml_infinity(tmp_path, capsys):
     flows.write_text("- {node: F1, direction: supply, material: phosphogypsum, quantity: .inf, "
                      "unit: t/yr}\n", encoding="utf-8")
     code, err = run(["symbiosis", gpkg, "--flows", flows, "-o", tmp_path / "out"], capsys)
-    assert code == 2 and "row 1 (F1, phosphogypsum): quantity 'inf' is infinite" in err
+    assert code == 2 and "flows[0] (F1, phosphogypsum): quantity 'inf' is infinite" in err
 
 
 # --- CRSs that cannot be used -----------------------------------------------------------------

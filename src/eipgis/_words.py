@@ -9,6 +9,10 @@ from typing import Any
 from .errors import InputError
 
 __all__ = [
+    "CHANGE_WORDS",
+    "CHECK_HEADINGS",
+    "CHECK_WORDS",
+    "COMPARE_WORDS",
     "HAZARD_COLOURS",
     "KINDS",
     "LANGS",
@@ -19,10 +23,23 @@ __all__ = [
     "co2_label",
     "measured_from_text",
     "number",
+    "without_marks",
 ]
 
 #: Languages maps and reports are written in.
 LANGS: tuple[str, ...] = ("en", "vi")
+
+
+def without_marks(text: str) -> str:
+    """Vietnamese text without its tone and vowel marks, đ as d: ``"Lào Cai"`` → ``"Lao Cai"``.
+
+    The one folding that lookups of planners' words (land-use values, province names, hazard
+    classes) use, so that text typed with or without marks, composed or not, finds the same entry.
+    """
+    import unicodedata
+
+    text = unicodedata.normalize("NFD", str(text).replace("Đ", "D").replace("đ", "d"))
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
 
 
 def check_lang(lang: object) -> str:
@@ -259,6 +276,77 @@ _VI: dict[str, str] = {
 
 #: The words, by language.
 WORDS: dict[str, dict[str, str]] = {"en": _EN, "vi": _VI}
+
+#: Column headings of the compliance table (``eipgis check``, the report), by language.
+CHECK_HEADINGS: dict[str, tuple[str, ...]] = {
+    "en": ("id", "criterion", "value", "threshold", "result", "gap", "status"),
+    "vi": ("mã", "tiêu chí", "giá trị", "ngưỡng", "kết quả", "thiếu hụt", "trạng thái"),
+}
+
+#: Words of the compliance table and its Markdown form (criteria ``ComplianceReport``).
+CHECK_WORDS: dict[str, dict[str, str]] = {
+    "en": {"pass": "PASS", "fail": "FAIL", "unconfirmed": "unconfirmed", "confirmed": "confirmed",
+           "of": "of", "fail_n": "fail", "park": "Park", "set": _EN["criteria_set"],
+           "area": _EN["area"], "overall": _EN["overall"], "notes": _EN["notes"], "source": "Source",
+           "floors": "if > 5 floors", "of_strip": "of strip", "short": "short", "missing": "missing"},
+    "vi": {"pass": "ĐẠT", "fail": "KHÔNG ĐẠT", "unconfirmed": "chưa xác nhận",
+           "confirmed": "đã xác nhận", "of": "/", "fail_n": "không đạt", "park": "Khu công nghiệp",
+           "set": _VI["criteria_set"], "area": _VI["area"], "overall": _VI["overall"],
+           "notes": _VI["notes"], "source": "Nguồn", "floors": "nếu > 5 tầng",
+           "of_strip": "dải cây xanh", "short": "còn thiếu", "missing": "còn thiếu"},
+}
+
+#: Words of a scenario's change log (``*_changes.md``).
+CHANGE_WORDS: dict[str, dict[str, Any]] = {
+    "en": {
+        "changes": "Change log",
+        "from": "from",
+        "to": "to",
+        "cols": ("operation", "op", "layer", "feature", "from feature", "from", "to", "m²", "note"),
+        "strip": "Green strip by class: land taken and land kept (keep)",
+        "strip_cols": ("operation", "class", "taken ha", "kept ha", "parcels"),
+    },
+    "vi": {
+        "changes": "Nhật ký thay đổi",
+        "from": "từ",
+        "to": "sang",
+        "cols": ("thao tác", "loại", "lớp", "đối tượng", "tách từ", "từ", "sang", "m²", "ghi chú"),
+        "strip": "Dải cây xanh theo loại đất: đất lấy và đất giữ lại (keep)",
+        "strip_cols": ("thao tác", "loại đất", "lấy (ha)", "giữ lại (ha)", "lô đất"),
+    },
+}
+
+#: Words of the scenario comparison (``eipgis scenario compare``).
+COMPARE_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "scenario": "scenario",
+        "failing": "failing criteria",
+        "lost": "industrial land lost (ha)",
+        "ops": "operations",
+        "pass": "✓",
+        "fail": "✗",
+        "land": "land use (ha)",
+        "title": "Scenario comparison",
+        "set": CHECK_WORDS["en"]["set"],
+        "park": CHECK_WORDS["en"]["park"],
+        "n_fail": "failing",
+        "table": "limit per class",
+    },
+    "vi": {
+        "scenario": "kịch bản",
+        "failing": "số tiêu chí không đạt",
+        "lost": "đất công nghiệp giảm (ha)",
+        "ops": "số thao tác",
+        "pass": "✓",
+        "fail": "✗",
+        "land": "sử dụng đất (ha)",
+        "title": "So sánh kịch bản",
+        "set": CHECK_WORDS["vi"]["set"],
+        "park": CHECK_WORDS["vi"]["park"],
+        "n_fail": CHECK_WORDS["vi"]["fail_n"],
+        "table": "ngưỡng theo cấp",
+    },
+}
 
 #: Neighbourhood kinds (the ``kind`` column), by language.
 KINDS: dict[str, dict[str, str]] = {

@@ -172,10 +172,10 @@ def symbiosis(park: str, flows: str, network: str | None, out_dir: str, overwrit
               no_estimate: bool) -> None:
     """Match supplies and demands of PARK's firms and neighbourhoods on the road network."""
     from .symbiosis import run_symbiosis
+    from .symbiosis.matching import OUTPUT_FILES
 
     inputs = _park_inputs(park) + _checked(("flow inventory", flows), ("road network file", network))
-    refuse_outputs([Path(out_dir) / name for name in ("symbiosis.gpkg", "links.csv", "totals.csv",
-                                                      "symbiosis.json")], overwrite=overwrite, inputs=inputs)
+    refuse_outputs([Path(out_dir) / name for name in OUTPUT_FILES], overwrite=overwrite, inputs=inputs)
     result = run_symbiosis(park, flows, network=network, out_dir=out_dir, overwrite=overwrite,
                            estimate=not no_estimate)
     s = result.summary

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ._words import without_marks
 from .errors import CRSError
 
 if TYPE_CHECKING:
@@ -110,8 +110,7 @@ _VIETNAM_BBOX = (102.10, 8.30, 109.50, 23.40)
 
 
 def _slug(name: str) -> str:
-    text = unicodedata.normalize("NFD", name.replace("Đ", "D").replace("đ", "d"))
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn").lower().strip()
+    text = without_marks(name).lower().strip()
     for prefix in ("tinh ", "thanh pho ", "tp. ", "tp "):
         text = text.removeprefix(prefix)
     return "-".join("".join(ch if ch.isalnum() else " " for ch in text).split())

@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Literal
 
+from .landuse import WWTP_PATTERN, names_wwtp
+
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
@@ -623,23 +625,9 @@ def safety_distance(
     return Measure(value=float(distance.min()), per_feature=frame, detail=detail)
 
 
-#: Words that mark a technical parcel as a wastewater treatment plant (code, name).
-WWTP_PATTERN = r"(?i)\bxlnt\b|txlnt|xử lý nước thải|xu ly nuoc thai|wwtp|wastewater|waste water"
-
-
-def _says_wwtp(lu: Any, pattern: str) -> pd.Series:
-    """Parcels whose land-use code or ``name`` says wastewater treatment plant (any class)."""
-    text = lu["landuse"].astype(str)
-    if "name" in lu.columns:
-        text = text + " " + lu["name"].fillna("").astype(str)
-    # Names typed in decomposed Unicode (Unikey "Unicode tổ hợp") must match the pattern too.
-    text = text.str.normalize("NFC")
-    return text.str.contains(pattern, regex=True)
-
-
 def _linear_wwtp(park: Park, params: dict[str, Any], failing: Any) -> LinearTerm:
     """The WWTP count: a parcel that says WWTP counts while it is technical land."""
-    weight = _says_wwtp(park.landuse, params.get("pattern", WWTP_PATTERN)).to_numpy(dtype=float)
+    weight = names_wwtp(park.landuse, pattern=params.get("pattern", WWTP_PATTERN)).astype(float)
     return LinearTerm(weight, ("technical",))
 
 
@@ -651,7 +639,7 @@ def wwtp_count(park: Park, *, pattern: str = WWTP_PATTERN) -> Measure:
     nước thải", "WWTP"…).
     """
     lu = park.landuse
-    is_wwtp = (lu["landuse_class"] == "technical") & _says_wwtp(lu, pattern)
+    is_wwtp = (lu["landuse_class"] == "technical").to_numpy() & names_wwtp(lu, pattern=pattern)
     return Measure(
         value=float(is_wwtp.sum()),
         detail=WwtpDetail(lu.loc[is_wwtp, "parcel_id"].astype(str).tolist()),

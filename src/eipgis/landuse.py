@@ -9,12 +9,23 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ._words import without_marks
 from .errors import InputError
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
-__all__ = ["CLASSES", "COLOURS", "DEFAULT_MAPPING", "LABELS", "classify", "load_mapping"]
+__all__ = [
+    "CLASSES",
+    "COLOURS",
+    "DEFAULT_MAPPING",
+    "LABELS",
+    "WWTP_PATTERN",
+    "classify",
+    "load_mapping",
+    "names_wwtp",
+]
 
 #: Canonical land-use classes (English). ``industrial`` is the leasable factory/warehouse land.
 CLASSES: tuple[str, ...] = (
@@ -115,8 +126,7 @@ _WORDS: dict[str, tuple[str, ...]] = {
 
 def _key(value: object) -> str:
     """Normalise a land-use value for lookup: no diacritics, lower case, single spaces."""
-    text = unicodedata.normalize("NFD", str(value).replace("Đ", "D").replace("đ", "d"))
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn").lower()
+    text = without_marks(str(value)).lower()
     return " ".join(text.replace("_", " ").split())
 
 
@@ -198,3 +208,29 @@ def classify(values: pd.Series, mapping: Mapping[str, str] | None = None) -> pd.
             cls = mapping.get(_code_key(value))
         lookup[value] = cls
     return values.map(lookup).astype("object").rename("landuse_class")
+
+
+#: Words that mark a parcel as a wastewater treatment plant, in its code or its name.
+WWTP_PATTERN = r"(?i)\bxlnt\b|txlnt|xử lý nước thải|xu ly nuoc thai|wwtp|wastewater|waste water"
+
+
+def names_wwtp(landuse: pd.DataFrame, *, pattern: str = WWTP_PATTERN) -> np.ndarray:
+    """Whether each parcel's land-use code or ``name`` says it is a wastewater treatment plant.
+
+    The one WWTP rule (the ``wwtp_count`` indicator and the plan evaluator both call it): the
+    code and the name are joined and searched with ``pattern`` (a regular expression), both in
+    composed Unicode (NFC), so a name typed in decomposed form ("Unicode tổ hợp") matches too.
+    Whether the parcel is technical land is the caller's business.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> names_wwtp(pd.DataFrame({"landuse": ["XLNT-01", "HTKT"], "name": [None, "Trạm xử lý nước thải"]}))
+    array([ True,  True])
+    """
+    text = landuse["landuse"].astype(str)
+    if "name" in landuse.columns:
+        text = text + " " + landuse["name"].fillna("").astype(str)
+    text = text.str.normalize("NFC")
+    found = text.str.contains(unicodedata.normalize("NFC", pattern), regex=True)
+    return found.to_numpy(dtype=bool)

@@ -242,7 +242,7 @@ def load_park(
             problems.add(
                 where,
                 "has no CRS",
-                "set the layer's CRS in QGIS (Layer → Set CRS), e.g. EPSG:9208 for Lào Cai",
+                _crs._SET_CRS_FIX,
             )
         missing = [c for c in spec.columns if c not in frame.columns]
         if missing:
@@ -425,9 +425,9 @@ def load_park(
     facilities = frames.get("facilities", _empty(("facility_id", "hazard_class"), target))
     if not facilities.empty:
         facilities = facilities.copy()
-        raw = facilities["hazard_class"].astype("string").str.strip().str.upper()
-        raw = raw.str.removeprefix("CLASS ").str.removeprefix("CẤP ")
-        raw = raw.str.replace(r"\.0$", "", regex=True).replace(_ROMAN)
+        from ._hazard import hazard_classes
+
+        raw = hazard_classes(facilities["hazard_class"])
         bad = ~raw.isin(HAZARD_CLASSES)
         if bad.any():
             problems.add(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .._words import CHECK_HEADINGS, CHECK_WORDS
 from .._yamlfile import error_lines, read_yaml
 from ..errors import CriteriaError
 from ..indicators import INDICATORS, Measure, StripDetail
@@ -417,21 +418,9 @@ def check(park: Park, criteria: str | os.PathLike[str] | CriteriaSet = "vn-qcvn-
 # --- presenting a report --------------------------------------------------------------------
 
 #: Column headings of :meth:`ComplianceReport.rows`, by language (``"en"``, ``"vi"``).
-HEADINGS = {
-    "en": ("id", "criterion", "value", "threshold", "result", "gap", "status"),
-    "vi": ("mã", "tiêu chí", "giá trị", "ngưỡng", "kết quả", "thiếu hụt", "trạng thái"),
-}
-_WORDS = {
-    "en": {"pass": "PASS", "fail": "FAIL", "unconfirmed": "unconfirmed", "confirmed": "confirmed",
-           "of": "of", "fail_n": "fail", "park": "Park", "set": "Criteria set", "area": "Area",
-           "overall": "Overall", "notes": "Notes", "source": "Source", "floors": "if > 5 floors", "of_strip": "of strip",
-           "short": "short", "missing": "missing"},
-    "vi": {"pass": "ĐẠT", "fail": "KHÔNG ĐẠT", "unconfirmed": "chưa xác nhận",
-           "confirmed": "đã xác nhận", "of": "/", "fail_n": "không đạt", "park": "Khu công nghiệp",
-           "set": "Bộ tiêu chí", "area": "Diện tích", "overall": "Tổng thể", "notes": "Ghi chú",
-           "source": "Nguồn", "floors": "nếu > 5 tầng", "of_strip": "dải cây xanh",
-           "short": "còn thiếu", "missing": "còn thiếu"},
-}
+#: The table's column headings, by language (the catalog :data:`eipgis._words.CHECK_HEADINGS`).
+HEADINGS = CHECK_HEADINGS
+_WORDS = CHECK_WORDS
 
 
 def verdict(passed: bool, *, lang: str = "en") -> str:
@@ -592,23 +581,10 @@ class ComplianceReport:
 
     def to_table(self, *, lang: str = "en") -> str:
         """A plain-text table for the terminal."""
-        import unicodedata
+        from .._tables import format_table
 
-        def width(s: str) -> int:
-            return sum(0 if unicodedata.combining(ch) else 1 for ch in s)
-
-        def pad(s: str, n: int) -> str:
-            return s + " " * (n - width(s))
-
-        head = HEADINGS[lang]
-        rows = [head, *self.rows(lang=lang)]
-        widths = [max(width(row[i]) for row in rows) for i in range(len(head))]
-        rule = "  ".join("-" * n for n in widths)
         lines = [*self._summary(lang), ""]
-        lines.append("  ".join(pad(c, n) for c, n in zip(head, widths, strict=True)).rstrip())
-        lines.append(rule)
-        for row in rows[1:]:
-            lines.append("  ".join(pad(c, n) for c, n in zip(row, widths, strict=True)).rstrip())
+        lines += format_table(HEADINGS[lang], self.rows(lang=lang))
         if self.notes:
             lines += ["", f"{_WORDS[lang]['notes']}:"] + [f"  - {n}" for n in self.notes]
         return "\n".join(lines) + "\n"

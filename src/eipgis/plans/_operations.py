@@ -502,17 +502,10 @@ class State:
         frame = frame.copy()
         values = dict(op.values)
         if op.layer == "facilities" and "hazard_class" in values:
-            from ..park import _ROMAN, HAZARD_CLASSES
+            from .._hazard import hazard_class
 
-            raw = (
-                str(values["hazard_class"])
-                .strip()
-                .upper()
-                .removeprefix("CLASS ")
-                .removesuffix(".0")
-            )
-            raw = _ROMAN.get(raw, raw)
-            if raw not in HAZARD_CLASSES:
+            raw = hazard_class(values["hazard_class"])
+            if raw is None:
                 self.fail(
                     f"{key}.values.hazard_class",
                     f"{values['hazard_class']!r} is not I–V (or 1–5)",

@@ -130,11 +130,15 @@ class Plan:
             lines.append(
                 ("  chi phí chuyển đổi: " if vi else "  conversion cost: ") + f"{self.cost:,.0f}"
             )
+        from .._tables import format_table
+        from ..criteria import verdict
+
+        rows = []
         for cid in self.targeted:
             r = self.report[cid]
             b = self.baseline[cid]
-            ok = ("ĐẠT" if vi else "PASS") if r.passed else ("KHÔNG ĐẠT" if vi else "FAIL")
-            lines.append(f"  {cid}: {b.value:.4f} → {r.value:.4f} {ok}")
+            rows.append([f"{cid}:", f"{b.value:.4f}", "→", f"{r.value:.4f}", verdict(r.passed, lang=lang)])
+        lines += format_table([], rows, align="<>>><", indent="  ")
         lines.append(f"  solver: {self.solver}, {self.candidates} candidates, {self.seconds:.2f} s")
         lines += [f"  - {n}" for n in self.notes]
         return "\n".join(lines) + "\n"

@@ -35,6 +35,9 @@ from pydantic import (
 
 from .. import io as _io
 from .._validate import ids_text
+from .._words import CHANGE_WORDS as _CW
+from .._words import COMPARE_WORDS as _RW
+from .._words import WORDS
 from .._yamlfile import error_lines, read_yaml_file
 from ..landuse import CLASSES, LABELS
 from ._reassign import Evaluator
@@ -135,7 +138,7 @@ class Scenario(BaseModel):
         cls, name: str = "Baseline", *, park: str | None = None, criteria: str | None = None
     ) -> Scenario:
         """The park as it is: a scenario without operations."""
-        return cls(schema_version=1, name=name, name_vi="Hiện trạng", park=park, criteria=criteria)
+        return cls(schema_version=1, name=name, name_vi=WORDS["vi"]["before"], park=park, criteria=criteria)
 
     # -- what the file points at ----------------------------------------------------------
 
@@ -356,26 +359,6 @@ def _label(value: Any, lang: str) -> str:
     return value
 
 
-_CW = {
-    "en": {
-        "changes": "Change log",
-        "from": "from",
-        "to": "to",
-        "cols": ("operation", "op", "layer", "feature", "from feature", "from", "to", "m²", "note"),
-        "strip": "Green strip by class: land taken and land kept (keep)",
-        "strip_cols": ("operation", "class", "taken ha", "kept ha", "parcels"),
-    },
-    "vi": {
-        "changes": "Nhật ký thay đổi",
-        "from": "từ",
-        "to": "sang",
-        "cols": ("thao tác", "loại", "lớp", "đối tượng", "tách từ", "từ", "sang", "m²", "ghi chú"),
-        "strip": "Dải cây xanh theo loại đất: đất lấy và đất giữ lại (keep)",
-        "strip_cols": ("thao tác", "loại đất", "lấy (ha)", "giữ lại (ha)", "lô đất"),
-    },
-}
-
-
 def _as_scenario(item: Scenario | str | os.PathLike[str] | None) -> Scenario:
     if item is None:
         return Scenario.baseline()
@@ -526,38 +509,6 @@ def comparison_to_json(frame: pd.DataFrame, *, indent: int | None = 2) -> str:
     return json.dumps(_jsonable(data), ensure_ascii=False, indent=indent)
 
 
-_RW = {
-    "en": {
-        "scenario": "scenario",
-        "failing": "failing criteria",
-        "lost": "industrial land lost (ha)",
-        "ops": "operations",
-        "pass": "✓",
-        "fail": "✗",
-        "land": "land use (ha)",
-        "title": "Scenario comparison",
-        "set": "Criteria set",
-        "park": "Park",
-        "n_fail": "failing",
-        "table": "limit per class",
-    },
-    "vi": {
-        "scenario": "kịch bản",
-        "failing": "số tiêu chí không đạt",
-        "lost": "đất công nghiệp giảm (ha)",
-        "ops": "số thao tác",
-        "pass": "✓",
-        "fail": "✗",
-        "land": "sử dụng đất (ha)",
-        "title": "So sánh kịch bản",
-        "set": "Bộ tiêu chí",
-        "park": "Khu công nghiệp",
-        "n_fail": "không đạt",
-        "table": "ngưỡng theo cấp",
-    },
-}
-
-
 def _comparison_rows(frame: pd.DataFrame, lang: str) -> tuple[list[str], list[list[str]]]:
     from ..criteria import _OP_SIGN, format_number
 
@@ -598,26 +549,16 @@ def comparison_to_table(frame: pd.DataFrame, *, lang: str = "en") -> str:
 
     Per-feature criteria show the number of failing features; shares show the value.
     """
-    import unicodedata
-
-    def width(s: str) -> int:
-        return sum(0 if unicodedata.combining(ch) else 1 for ch in s)
+    from .._tables import format_table
 
     head, rows = _comparison_rows(frame, lang)
-    table = [head, *rows]
-    widths = [max(width(r[i]) for r in table) for i in range(len(head))]
     w = _RW[lang]
     lines = [
         f"{w['park']}: {frame.attrs.get('park')}",
         f"{w['set']}: {frame.attrs.get('criteria_set')}",
         "",
     ]
-    for k, r in enumerate(table):
-        cells = [r[0] + " " * (widths[0] - width(r[0]))]
-        cells += [" " * (widths[i] - width(r[i])) + r[i] for i in range(1, len(r))]
-        lines.append("  ".join(cells).rstrip())
-        if k == 0:
-            lines.append("  ".join("-" * n for n in widths))
+    lines += format_table(head, rows, align="<" + ">" * (len(head) - 1))
     return "\n".join(lines) + "\n"
 
 
@@ -663,14 +604,8 @@ def write_outputs(outputs: dict[Path, Any], *, overwrite: bool = False) -> list[
     An existing file stops the whole write before anything is written, unless ``overwrite``.
     """
     from .. import io
-    from ..errors import OutputError
 
-    if not overwrite:
-        there = [str(p) for p in outputs if p.exists()]
-        if there:
-            raise OutputError(
-                f"{', '.join(there)}: exist(s) already. Fix: choose another -o or pass --overwrite."
-            )
+    io.refuse_outputs(outputs, overwrite=overwrite)
     written = []
     for path, content in outputs.items():
         if isinstance(content, str):

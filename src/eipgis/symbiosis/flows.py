@@ -6,7 +6,9 @@ import difflib
 import math
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, model_validator
 
 from .._validate import Problems, ids_text
 from ..errors import EipgisError, InputError
@@ -15,6 +17,7 @@ from .vocab import UnitProblem, Vocabulary, convert, load_parameters, load_vocab
 if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
+    from pydantic_core import ErrorDetails
 
     from ..park import Park
 
@@ -68,6 +71,87 @@ def _node_kinds(park: Park) -> dict[str, str]:
     return kinds
 
 
+def _scalar(value: Any) -> Any:
+    if isinstance(value, (dict, list)):
+        kind = "mapping" if isinstance(value, dict) else "list"
+        raise ValueError(f"expected a single value, found a {kind}")  # noqa: TRY004 (pydantic wants ValueError)
+    return value
+
+
+def _text(value: Any) -> str:
+    value = _scalar(value)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ValueError("empty: give a value")
+    return str(value)
+
+
+def _quantity(value: Any) -> Any:
+    value = _scalar(value)
+    if value is None or isinstance(value, bool):
+        raise ValueError("give the quantity as a number, such as 12000")
+    return value
+
+
+class _Flow(BaseModel):
+    """One flow of a YAML inventory; further keys (``temperature_c``, ``basis``…) are kept."""
+
+    model_config = ConfigDict(extra="allow")
+
+    node: Annotated[str, BeforeValidator(_text)]
+    direction: Annotated[str, BeforeValidator(_text)]
+    material: Annotated[str, BeforeValidator(_text)]
+    quantity: Annotated[Any, BeforeValidator(_quantity)]
+    unit: Annotated[str, BeforeValidator(_text)]
+
+    @model_validator(mode="after")
+    def _extras_are_values(self) -> _Flow:
+        for key, value in (self.model_extra or {}).items():
+            if isinstance(value, (dict, list)):
+                raise ValueError(  # noqa: TRY004 (pydantic wants ValueError)
+                    f"key {key!r} holds a {type(value).__name__}; give a single value")
+        return self
+
+
+class _FlowFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: int | None = None
+    name: str | None = None
+    description: str | None = None
+    flows: list[_Flow]
+
+
+def _flow_message(err: ErrorDetails) -> str | None:
+    if err["type"] == "missing":
+        return "missing; a flow has the keys " + ", ".join(REQUIRED)
+    if err["type"] == "extra_forbidden":
+        return "unknown key; the top level holds 'flows' (and schema_version, name, description)"
+    return None
+
+
+def _read_yaml_flows(path: Path) -> pd.DataFrame:
+    """A YAML inventory (a list of flows, or a key ``flows`` holding one), checked key by key."""
+    import pandas as pd
+
+    from .._yamlfile import error_lines, read_yaml_file
+
+    data = read_yaml_file(path, error=InputError, what="flow inventory", mapping=False)
+    if isinstance(data, list):
+        data = {"flows": data}
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: a YAML flow inventory is a list of flows (or a key 'flows' "
+                         "holding one). Fix: see the README's flow file format.")
+    try:
+        parsed = _FlowFile.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(f"{path}: invalid flow inventory; fix the keys below (flows[0] is the first flow)",
+                         problems=error_lines(exc, message=_flow_message)) from None
+    frame = pd.DataFrame([f.model_dump() for f in parsed.flows], columns=None)
+    if frame.empty:
+        frame = pd.DataFrame(columns=list(REQUIRED))
+    return frame
+
+
 def _read_table(path: Path) -> pd.DataFrame:
     import pandas as pd
 
@@ -76,15 +160,7 @@ def _read_table(path: Path) -> pd.DataFrame:
     suffix = path.suffix.lower()
     try:
         if suffix in (".yaml", ".yml"):
-            from .._yamlfile import read_yaml_file
-
-            data = read_yaml_file(path, error=InputError, what="flow inventory", mapping=False)
-            if isinstance(data, dict):
-                data = data.get("flows")
-            if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-                raise InputError(f"{path}: a YAML flow inventory is a list of flows (or a key 'flows' "
-                                 "holding one). Fix: see the README's flow file format.")
-            return pd.DataFrame(data)
+            return _read_yaml_flows(path)
         import io
 
         from ..io import read_text_file
@@ -138,9 +214,16 @@ def check_flows(table: pd.DataFrame, park: Park, *, source: str = "flows",
     problems = Problems(source)
     bad: dict[tuple[str, str], list[int]] = {}
     out = []
+    yaml = source.lower().endswith((".yaml", ".yml"))
+
+    def at(rows: list[int]) -> str:
+        """Where rows are: CSV lines (``row 3``), or YAML key paths (``flows[1]``) as pydantic says."""
+        if yaml:
+            return ", ".join(f"flows[{r - 1}]" for r in rows[:10]) + (f" (+{len(rows) - 10})" if len(rows) > 10 else "")
+        return f"row {rows[0]}" if len(rows) == 1 else f"rows {ids_text(rows)}"
+
     for i, rec in enumerate(table.to_dict("records")):
-        row = int(rec.pop("_line", 0) or 0) or (i + 1 if source.lower().endswith((".yaml", ".yml"))
-                                                 else i + 2)
+        row = int(rec.pop("_line", 0) or 0) or (i + 1 if yaml else i + 2)
         node = str(rec["node"]).strip()
         mid = vocab.resolve(rec["material"])
         direction = DIRECTIONS.get(str(rec["direction"]).strip().casefold())
@@ -154,16 +237,16 @@ def check_flows(table: pd.DataFrame, park: Park, *, source: str = "flows",
         try:
             qty = float(given)
         except (ValueError, OverflowError):
-            problems.add(f"row {row}", f"quantity '{_short(rec['quantity'])}' is not a number",
+            problems.add(at([row]), f"quantity '{_short(rec['quantity'])}' is not a number",
                          "write a plain number such as 12000")
             continue
         if math.isinf(qty) or (math.isfinite(qty) and abs(qty) > MAX_QUANTITY):
-            problems.add(f"row {row} ({node}, {rec['material']})",
+            problems.add(f"{at([row])} ({node}, {rec['material']})",
                          f"quantity '{_short(given)}' is infinite or absurdly large",
                          f"give the quantity as an ordinary number (at most {MAX_QUANTITY:.0e})")
             continue
         if math.isnan(qty) or qty < 0:
-            problems.add(f"row {row} ({node}, {rec['material']})", f"negative or missing quantity {qty:g}",
+            problems.add(f"{at([row])} ({node}, {rec['material']})", f"negative or missing quantity {qty:g}",
                          "give the quantity as a positive number; a demand is not a negative supply")
             continue
         if mid is None:
@@ -176,7 +259,7 @@ def check_flows(table: pd.DataFrame, park: Park, *, source: str = "flows",
             del exc
             continue
         if not math.isfinite(value):
-            problems.add(f"row {row} ({node}, {rec['material']})",
+            problems.add(f"{at([row])} ({node}, {rec['material']})",
                          f"quantity {qty:g} {rec['unit']} is out of range in {target}",
                          "give the quantity as an ordinary number")
             continue
@@ -197,16 +280,15 @@ def check_flows(table: pd.DataFrame, park: Park, *, source: str = "flows",
         "direction": "write supply or demand",
         "unit": "write a rate such as t/yr, kt/yr, m3/d, m³/day, MWh/yr or MW that fits the material",
     }
-    for (what, bad_value), rows in bad.items():
+    for (what, text), rows in bad.items():
         fix = fixes[what]
         if what == "material":
-            key = bad_value.casefold().strip().replace(" ", "_")
+            key = text.casefold().strip().replace(" ", "_")
             close = [m for m in vocab.materials if key and key in m][:4] or \
                 difflib.get_close_matches(key, list(vocab.materials), n=3, cutoff=0.5)
             if close:
                 fix = f"did you mean {' or '.join(close)}? Else " + fix
-        where = f"row {rows[0]}" if len(rows) == 1 else f"rows {ids_text(rows)}"
-        problems.add(where, f"unknown {what} '{bad_value}'", fix)
+        problems.add(at(rows), f"unknown {what} '{text}'", fix)
     problems.raise_if_any(InputError)
     frame = pd.DataFrame(out)
     if frame.empty:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import OutputError
+from .. import io
 from .flows import estimate_neighbourhood_flows, node_points, read_flows
 from .network import RoadNetwork, load_network, route_trees
 from .vocab import Vocabulary, load_parameters, load_vocabulary
@@ -53,8 +53,6 @@ class SymbiosisResult:
 
     def write(self, out_dir: str | os.PathLike[str], *, overwrite: bool = False) -> list[Path]:
         """Write ``symbiosis.gpkg`` (layer ``links``), ``links.csv``, ``totals.csv`` and ``symbiosis.json``."""
-        from .. import io
-
         out = Path(out_dir)
         _check_outputs(out, overwrite=overwrite)
         files = [io.write_gpkg(out / "symbiosis.gpkg", {"links": self.links}, overwrite=overwrite)]
@@ -77,10 +75,7 @@ def _json_default(value: Any) -> Any:
 
 
 def _check_outputs(out: Path, *, overwrite: bool) -> None:
-    existing = [name for name in OUTPUT_FILES if (out / name).exists()]
-    if existing and not overwrite:
-        raise OutputError(f"{out}: holds {', '.join(existing)} already. "
-                          "Fix: pass --overwrite or choose another -o folder.")
+    io.refuse_outputs([out / name for name in OUTPUT_FILES], overwrite=overwrite)
 
 
 def _candidates(supplies: pd.DataFrame, demands: pd.DataFrame, vocab: Vocabulary) -> pd.DataFrame:

@@ -18,7 +18,9 @@ import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, ValidationError
 
 from .._validate import Problems, ids_text
 from ..errors import InputError, OutputError
@@ -81,6 +83,32 @@ def _any_cell_starts(column: pd.Series, pattern: re.Pattern[str]) -> bool:
     Cells never hold a NUL (a file with one is refused), so NUL separates them unambiguously.
     """
     return re.search(f"(?:^|\0)(?:{pattern.pattern})", "\0".join(map(str, column.to_numpy(dtype=object)))) is not None
+
+
+def _iso_date(text: Any) -> _dt.date:
+    return _dt.date.fromisoformat(str(text).strip())  # a ValueError is reported at the column
+
+
+def _status(text: str) -> str:
+    if text not in STATUSES:
+        raise ValueError("unknown status")
+    return text
+
+
+class _Event(BaseModel):
+    """The cells of one register row that every row must have right (the columns id, status, date)."""
+
+    id: str = Field(min_length=1)
+    status: Annotated[str, AfterValidator(_status)]
+    date: Annotated[_dt.date, BeforeValidator(_iso_date)]
+
+
+#: What a bad cell of each column is, and its fix: (problem, fix) from the row's cells.
+_EVENT_PROBLEMS: dict[str, Callable[[dict[str, Any]], tuple[str, str]]] = {
+    "id": lambda row: ("no id", "give every row an opportunity id such as IS-01"),
+    "status": lambda row: (f"unknown status '{row['status']}'", "use one of " + ", ".join(STATUSES)),
+    "date": lambda row: (f"date '{row['date']}' is not a date", "write it as YYYY-MM-DD"),
+}
 
 
 def _date(text: Any, where: str) -> _dt.date:
@@ -181,17 +209,13 @@ def _read(path: Path) -> tuple[pd.DataFrame, list[int]]:
     last: dict[str, tuple[str, _dt.date]] = {}
     for n, oid, date, status in zip(lines, frame["id"], frame["date"], frame["status"]):
         where = f"line {n} ({oid})"
-        if not oid:
-            problems.add(f"line {n}, column 'id'", "no id", "give every row an opportunity id such as IS-01")
-            continue
-        if status not in STATUSES:
-            problems.add(f"{where}, column 'status'", f"unknown status '{status}'",
-                         "use one of " + ", ".join(STATUSES))
-            continue
         try:
-            day = _date(date, where)
-        except RegisterError:
-            problems.add(f"{where}, column 'date'", f"date '{date}' is not a date", "write it as YYYY-MM-DD")
+            day = _Event.model_validate({"id": oid, "status": status, "date": date}).date
+        except ValidationError as exc:
+            for err in exc.errors():
+                column = str(err["loc"][0])
+                problems.add(f"line {n}, column 'id'" if not oid else f"{where}, column '{column}'",
+                             *_EVENT_PROBLEMS[column]({"id": oid, "status": status, "date": date}))
             continue
         if oid in last:
             before, before_day = last[oid]
@@ -526,22 +550,31 @@ def add_links(path: str | os.PathLike[str], links: Any, *, date: str,
 
 def format_register(register: pd.DataFrame, *, since: str | None = None) -> str:
     """Text for ``eipgis register show``: current state, then the changes since a date."""
+    from .._tables import format_table
+
     state = current(register)
+    records = state.to_dict("records")
     lines = [f"{len(state)} opportunities / cơ hội cộng sinh", ""]
-    for rec in state.to_dict("records"):
-        lines.append(f"{rec['id']}  {LABELS[rec['status']]} (since {rec['status_since']}, "
-                     f"{rec['events']} event{'s' if rec['events'] != 1 else ''})")
-        lines.append(f"    {rec['title']}")
-        for key, label in (("partners", "partners / đối tác"), ("barriers", "barriers / rào cản"),
-                           ("next_step", "next step / bước tiếp"), ("source", "source / nguồn")):
-            if rec.get(key):
-                lines.append(f"    {label}: {rec[key]}")
+    lines += format_table(
+        ["id", "status / trạng thái", "since / từ ngày", "events / sự kiện", "title / tên"],
+        [[str(r["id"]), LABELS[r["status"]], str(r["status_since"]), str(r["events"]), str(r["title"])]
+         for r in records],
+        align="<<<><",
+    )
+    for rec in records:
+        details = [(label, rec[key]) for key, label in (
+            ("partners", "partners / đối tác"), ("barriers", "barriers / rào cản"),
+            ("next_step", "next step / bước tiếp"), ("source", "source / nguồn")) if rec.get(key)]
+        if details:
+            lines += ["", str(rec["id"])] + [f"    {label}: {value}" for label, value in details]
     if since is not None:
         changes = changes_since(register, since)
         lines += ["", f"Changes since {since} / thay đổi từ {since}: {len(changes)}"]
+        rows = []
         for rec in changes.to_dict("records"):
             move = (f"{rec['previous_status']} → {rec['status']}" if rec["previous_status"]
                     and rec["previous_status"] != rec["status"] else
                     ("new: " + rec["status"] if not rec["previous_status"] else f"note ({rec['status']})"))
-            lines.append(f"  {rec['date']}  {rec['id']}  {move}" + (f"  — {rec['note']}" if rec["note"] else ""))
+            rows.append([str(rec["date"]), str(rec["id"]), move, f"— {rec['note']}" if rec["note"] else ""])
+        lines += format_table([], rows, indent="  ")
     return "\n".join(lines) + "\n"

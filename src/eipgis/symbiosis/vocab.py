@@ -10,7 +10,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import InputError
 
@@ -92,15 +94,50 @@ def _data_file(name: str) -> Any:
 
 
 def _read_yaml(path: Any, what: str) -> dict[str, Any]:
-    import yaml
+    """A symbiosis data file through the one safe YAML reader (a mapping at the top level)."""
+    from .._yamlfile import read_yaml_file
 
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise InputError(f"{path}: cannot read the {what} ({exc}). Fix: check the YAML.") from None
+    data = read_yaml_file(Path(os.fspath(path)), error=InputError, what=what)
     if not isinstance(data, dict):
         raise InputError(f"{path}: the {what} must be a YAML mapping. Fix: start from the built-in file.")
     return data
+
+
+def _unit(value: str) -> str:
+    parse_unit(value)  # raises UnitProblem (a ValueError): pydantic reports it at the key
+    return value
+
+
+class _MaterialSpec(BaseModel):
+    """One material of ``materials.yaml``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    en: str = Field(min_length=1)
+    vi: str = Field(min_length=1)
+    unit: Annotated[str, AfterValidator(_unit)]
+    mode: Literal["truck", "pipe", "grid"] = "truck"
+    synonyms: list[str] | None = None
+
+
+class _MaterialsFile(BaseModel):
+    """``materials.yaml``: ``schema_version`` and the materials by id."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_version: Literal[1] = 1
+    materials: dict[str, _MaterialSpec] = Field(min_length=1)
+
+
+def _read_materials(path: Path) -> dict[str, _MaterialSpec]:
+    from .._yamlfile import error_lines
+
+    try:
+        parsed = _MaterialsFile.model_validate(_read_yaml(path, "material vocabulary"))
+    except ValidationError as exc:
+        raise InputError(f"{path}: invalid material vocabulary; fix the keys below",
+                         problems=error_lines(exc)) from None
+    return parsed.materials
 
 
 @functools.lru_cache(maxsize=4)
@@ -114,15 +151,11 @@ def load_vocabulary(materials: str | None = None, compatibility: str | None = No
     'blast_furnace_slag'
     """
     mpath = Path(materials) if materials else _data_file("materials.yaml")
-    raw = _read_yaml(mpath, "material vocabulary").get("materials", {})
     mats: dict[str, Material] = {}
     index: dict[str, str] = {}
-    for mid, spec in raw.items():
-        unit = str(spec.get("unit", ""))
-        parse_unit(unit)  # a bad canonical unit is a bug in the vocabulary file
-        mats[mid] = Material(mid, str(spec["en"]), str(spec["vi"]), unit, str(spec.get("mode", "truck")),
-                             tuple(str(s) for s in spec.get("synonyms", ()) or ()))
-        for name in (mid, spec["en"], spec["vi"], *mats[mid].synonyms):
+    for mid, spec in _read_materials(mpath).items():
+        mats[mid] = Material(mid, spec.en, spec.vi, spec.unit, spec.mode, tuple(spec.synonyms or ()))
+        for name in (mid, spec.en, spec.vi, *mats[mid].synonyms):
             index.setdefault(_key(name), mid)
     cpath = Path(compatibility) if compatibility else _data_file("compatibility.csv")
     with cpath.open(encoding="utf-8", newline="") as f:
