@@ -109,8 +109,20 @@ def test_sample_plan_passes_plot_green_when_targeted():
     assert shapely.area(shapely.intersection(added, main)) < 1e-3
     # Planting changes no plot's building density: the same as the plan without it.
     density = plan.report["VN21-PLOT-DENSITY"].measure.per_feature["value"]
-    land_only = optimize(park).report["VN21-PLOT-DENSITY"].measure.per_feature["value"]
+    land_plan = optimize(park)
+    land_only = land_plan.report["VN21-PLOT-DENSITY"].measure.per_feature["value"]
     assert density.to_dict() == land_only.to_dict()
+    # Frontage strips push no plot that meets the plot-green rule under it (they used to: 11).
+    assert land_plan.report["VN21-PLOT-GREEN"].features == plan.baseline["VN21-PLOT-GREEN"].features
+
+
+def test_an_area_cut_holds_the_area_and_no_visible_sliver_more():
+    from eipgis.plans._candidates import _cut_area
+
+    # A 600 m wide parcel: a cut 1 mm too far would add 0.6 m², which the rest then lacks.
+    piece, rest = _cut_area(b(0, 0, 600, 600), 142_800.74)
+    assert 142_800.74 <= piece.area <= 142_800.74 + 1e-3
+    assert piece.area + rest.area == pytest.approx(360_000.0)
 
 
 def test_plot_green_operation_plants_open_ground_only(tmp_path):
@@ -156,3 +168,25 @@ def test_plot_green_under_a_building_is_one_clear_error(tmp_path, capsys):
     assert "Traceback" not in err
     assert not (tmp_path / "o").exists()
     assert (tmp_path / "square.gpkg").read_bytes() == before
+
+
+def test_a_plot_without_open_ground_is_infeasible_and_named(tmp_path):
+    from eipgis.plans.optimize import InfeasibleError
+
+    layers = two_failing_plots()
+    # A warehouse (auxiliary) fills P3 up to its green: 890 × 300 m, no ground left to plant.
+    extra = gpd.GeoDataFrame(
+        {"building_id": ["B9"], "floors": [1], "main": [False]},
+        geometry=[b(10, 600, 900, 900)],
+        crs=CRS,
+    )
+    layers["buildings"] = gpd.GeoDataFrame(
+        gpd.pd.concat([layers["buildings"], extra], ignore_index=True), crs=CRS
+    )
+    park = load_park(write_park(tmp_path / "park.gpkg", layers))
+    with pytest.raises(InfeasibleError) as exc:
+        optimize(park, targets=["VN21-PLOT-GREEN"])
+    assert str(exc.value).startswith(
+        "VN21-PLOT-GREEN cannot be met by planting inside the plots: P3 needs 29,400 m², "
+        "has 0 m² of open ground (buildings cover the rest). Fix: free ground in these plots"
+    )

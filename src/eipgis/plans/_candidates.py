@@ -267,9 +267,10 @@ def _candidates(
     frac = np.divide(pg_max, full, out=np.zeros(len(rows)), where=full > 0)
     # Plot green is often planted along the road: a shallow strip may be all green even when
     # the deepest one is mostly not, so where the band holds any plot green the cap assumes
-    # the strip is all green (what the plot keeps must stay at its floor).
+    # the strip is all green (what the plot keeps must stay at its floor, with 0.5 m² to spare
+    # so that rounding cannot tip it under).
     green_cap = np.where(
-        pg_max > 1e-6, (pg[rows] - green_limit * a_plot) / (1.0 - green_limit), np.inf
+        pg_max > 1e-6, (pg[rows] - green_limit * a_plot - 0.5) / (1.0 - green_limit), np.inf
     )
     cap = np.where(green_ok[rows], np.minimum(cap, green_cap), cap)
     cap = np.where(has, np.maximum(cap, 0.0), 0.0)

@@ -106,7 +106,9 @@ def plant(
         ids_short = ids[rows][short]
         lack = ", ".join(
             f"{p} needs {g:,.0f} m², has {f:,.0f} m² of open ground"
-            for p, g, f in zip(ids_short[:5], goal[short][:5], free[short][:5], strict=True)
+            for p, g, f in zip(
+                ids_short[:5], goal[short][:5] - margin_m2, free[short][:5], strict=True
+            )
         )
         names = ", ".join(c.id for c in criteria)
         raise InfeasibleError(
