@@ -338,6 +338,7 @@ def optimize(
         cand = _candidates(stripped, cset, needs, shares, notes)
         chosen, solver_name = _solve(cand, shares, numer, needs, solver, time_limit_s)
         operations += _operations(stripped, cand, chosen, notes)
+    strip_planned = bool(strips and operations)
     planted = _plant_plot_green(park, operations, greens, notes)
     operations += planted
 
@@ -361,7 +362,7 @@ def optimize(
                 else ""
             )
             + ". "
-            + _describe(cand, chosen, bool(strips and operations), "en")
+            + _describe(cand, chosen, strip_planned, "en")
         ),
         "description_vi": (
             "Phương án tái cơ cấu mất ít đất công nghiệp (đất cho thuê) nhất, tính bằng 'eipgis "
@@ -371,7 +372,7 @@ def optimize(
             "xanh cách ly, rồi các dải dọc cạnh lô đất công nghiệp; chỉ chuyển cả lô khi không "
             "còn cách khác. "
             + ("Lô thiếu cây xanh được trồng thêm dọc cạnh sau và cạnh bên. " if planted else "")
-            + _describe(cand, chosen, bool(strips and operations), "vi")
+            + _describe(cand, chosen, strip_planned, "vi")
         ),
         "park": park_ref,
         "criteria": criteria_ref or cset.id,
