@@ -379,8 +379,11 @@ def optimize(
         "operations": operations,
     }
     data = {k: v for k, v in data.items() if v is not None}
-    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
-    scenario = Scenario.from_dict(yaml.safe_load(text), source="optimized plan")
+    # libyaml's safe dumper and loader when present: a 100k-parcel plan's geometry is megabytes.
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    text = yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
+    scenario = Scenario.from_dict(yaml.load(text, Loader=loader), source="optimized plan")
     new_park, changes = scenario.apply_with_log(park)
     report = check(new_park, cset)
     land = changes[changes["layer"] == "landuse"]
