@@ -334,12 +334,13 @@ def optimize(
             f"than {MAX_PLOTS} plots can cover; the plan may lose up to one plot more than the "
             "least possible"
         )
+    applied = len(operations)  # the strip and bulk rezones: already applied to ``stripped``
     if any(v > 0 for v in needs.values()):
         cand = _candidates(stripped, cset, needs, shares, notes)
         chosen, solver_name = _solve(cand, shares, numer, needs, solver, time_limit_s)
         operations += _operations(stripped, cand, chosen, notes)
     strip_planned = bool(strips and operations)
-    planted = _plant_plot_green(park, operations, greens, notes)
+    planted = _plant_plot_green(stripped, operations[applied:], greens, notes)
     operations += planted
 
     # 4. The plan as a scenario, read back and applied exactly as `scenario run` does.
@@ -441,7 +442,8 @@ def optimize(
 def _plant_plot_green(
     park: Park, operations: list[dict[str, Any]], greens: list[Any], notes: list[str]
 ) -> list[dict[str, Any]]:
-    """The plot-green operation for the plots that still fail after the plan's land changes."""
+    """The plot-green operation for the plots that still fail after the plan's land changes
+    (``operations``: those not yet applied to ``park``)."""
     from .scenario import Scenario
 
     if not greens:
