@@ -241,8 +241,8 @@ def test_strip_stops_at_a_building_and_the_gap_names_it(tmp_path):
 def test_unknown_target_is_an_error(square):
     from eipgis.errors import InputError
 
-    with pytest.raises(InputError, match="VN21-PLOT-GREEN: not a land-share"):
-        optimize(square, targets=["VN21-PLOT-GREEN"])
+    with pytest.raises(InputError, match="VN21-PLOT-DENSITY: not a land-share"):
+        optimize(square, targets=["VN21-PLOT-DENSITY"])
 
 
 # --- the rectangular park, the sample and a mixed-shape park ----------------------------

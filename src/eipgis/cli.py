@@ -322,7 +322,8 @@ def scenario_compare(scenario_files: tuple[str, ...], park_path: str | None, cri
               help="Write the plan as a scenario file (YAML) [default: print it].")
 @click.option("--overwrite", is_flag=True, help="Replace the output file if it exists.")
 @click.option("--target", "targets", multiple=True, metavar="ID",
-              help="Only this criterion (repeatable) [default: every land-share and strip criterion].")
+              help="Only this criterion (repeatable) [default: every land-share and strip criterion; "
+                   "name VN21-PLOT-GREEN to plant plot green in failing plots].")
 @click.option("--solver", type=click.Choice(["auto", "highs", "cbc"]), default="auto", show_default=True,
               help="MIP solver: HiGHS when highspy is installed, else CBC (bundled with PuLP).")
 @click.option("--time-limit", "time_limit_s", type=float, default=120.0, show_default=True,

@@ -186,9 +186,10 @@ class Indicator:
         How a criterion turns a shortfall into a gap; the unit of the value.
     linear : callable, optional
         How a plan changes the value linearly (:data:`LinearHook`); None: plans leave it alone.
-    target : {"share", "strip"}, optional
+    target : {"share", "strip", "plot_green"}, optional
         What the optimizer makes pass: a land share it fills with land of the indicator's
-        classes, or the isolation band it makes green. None: not targeted.
+        classes, the isolation band it makes green, or plot green it plants inside the plots
+        that lack it. None: not targeted.
     counts_plot_green : bool
         Converting a piece to one of the classes adds its area less the plot green already
         counted in it (green cover).
@@ -204,7 +205,7 @@ class Indicator:
     unit: str
     per_feature: bool
     linear: LinearHook | None = None
-    target: Literal["share", "strip"] | None = None
+    target: Literal["share", "strip", "plot_green"] | None = None
     counts_plot_green: bool = False
     highlight: Highlight | None = None
     chart: bool = False
@@ -239,7 +240,7 @@ def indicator(
     gap: GapKind,
     unit: str,
     linear: LinearHook | None = None,
-    target: Literal["share", "strip"] | None = None,
+    target: Literal["share", "strip", "plot_green"] | None = None,
     counts_plot_green: bool = False,
     highlight: Highlight | None = None,
     chart: bool = False,
@@ -442,7 +443,7 @@ def plot_building_density(
 
 
 @indicator("plot_green_share", gap="per_feature_area", unit="share",
-           linear=_linear_plots("plot_green_share"),
+           linear=_linear_plots("plot_green_share"), target="plot_green",
            highlight=Highlight("parcels", style="plot_green", label="green_share"))
 def plot_green_share(park: Park, *, classes: Iterable[str] = ("industrial",)) -> Measure:
     """Green inside each plot: area(plot_green ∩ plot) / area(plot)."""

@@ -251,11 +251,12 @@ def _candidates(
     # A strip may not push a plot that meets the density or plot-green rule past it.
     cap = np.where(dens_ok[rows], np.minimum(cap, a_plot - footprint[rows] / limit[rows]), cap)
     frac = np.divide(pg_max, full, out=np.zeros(len(rows)), where=full > 0)
-    green_cap = np.divide(
-        pg[rows] - green_limit * a_plot,
-        frac - green_limit,
-        out=np.full(len(rows), np.inf),
-        where=frac > green_limit,
+    # Plot green is often planted along the road: a shallow strip may be all green even when
+    # the deepest one is mostly not, so where the band holds any plot green the cap assumes
+    # the strip is all green (what the plot keeps must stay at its floor, with 0.5 m² to spare
+    # so that rounding cannot tip it under).
+    green_cap = np.where(
+        pg_max > 1e-6, (pg[rows] - green_limit * a_plot - 0.5) / (1.0 - green_limit), np.inf
     )
     cap = np.where(green_ok[rows], np.minimum(cap, green_cap), cap)
     cap = np.where(has, np.maximum(cap, 0.0), 0.0)
@@ -468,18 +469,20 @@ def _cut_area(poly: Any, area_m2: float) -> tuple[Any, Any]:
         )
         return shapely.intersection(poly, quad)
 
+    # Bisection that keeps ``right`` at a cut holding at least the area: never less than asked,
+    # and never more by a visible sliver (the rest may be another class's share of the parcel).
     left, right = lo, hi
     for _ in range(80):
         t = (left + right) / 2
         got = piece(t).area
-        if abs(got - area_m2) < 1e-3:
-            break
-        left, right = (t, right) if got < area_m2 else (left, t)
+        if got >= area_m2:
+            right = t
+            if got - area_m2 < 1e-4:
+                break
+        else:
+            left = t
+    t = right
     cut = piece(t)
-    # Never less than asked: nudge forward until the piece holds the area.
-    while cut.area < area_m2 and t < hi:
-        t = min(t + 1e-3, hi)
-        cut = piece(t)
     from ..park import _polygonal
 
     cut = _polygonal(np.array([cut], dtype=object))[0]

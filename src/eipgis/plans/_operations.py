@@ -1,4 +1,4 @@
-"""Scenario operations on a park (rezone, green strip, carve, set), each change logged."""
+"""Scenario operations on a park (rezone, green strip, carve, plot green, set), each change logged."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from .ops import (
     WITHIN_SHARE,
     Carve,
     GreenStrip,
+    PlotGreen,
     Rezone,
     ScenarioError,
     SetValues,
@@ -90,7 +91,7 @@ class State:
             )
         return selected
 
-    def _region(self, op: Rezone | Carve, key: str, field: str) -> Any:
+    def _region(self, op: Rezone | Carve | PlotGreen, key: str, field: str) -> Any:
         """The operation's polygon in the park CRS, checked against the park."""
         import geopandas as gpd
         import shapely
@@ -474,6 +475,74 @@ class State:
                 self.unassigned_m2 = max(self.unassigned_m2 - sum(g.area for g in parts), 0.0)
                 changed += len(parts)
         return changed
+
+    def plot_green(self, op: PlotGreen, key: str) -> None:
+        """Add the polygon, less buildings and existing plot green, to the ``plot_green`` layer.
+
+        Each part of the polygon becomes one feature; one log row per parcel it lies in
+        (layer ``plot_green``, the m² planted there). Vectorised over the parts.
+        """
+        import geopandas as gpd
+        import numpy as np
+        import pandas as pd
+        import shapely
+
+        from ..park import _polygonal
+
+        parts = shapely.get_parts(self._region(op, key, "geometry"))
+        green = self.layers.get("plot_green", self.park.plot_green)
+        taken = [
+            shapely.get_parts(np.asarray(frame.geometry.values))
+            for frame in (self.layers.get("buildings", self.park.buildings), green)
+            if not frame.empty
+        ]
+        taken_geoms = np.concatenate(taken) if taken else np.empty(0, dtype=object)
+        if len(taken_geoms) and len(parts):
+            pi, ti = shapely.STRtree(taken_geoms).query(parts, predicate="intersects")
+            if len(pi):
+                order = np.argsort(pi, kind="stable")
+                pi, ti = pi[order], ti[order]
+                owners = np.unique(pi)
+                # buffer(0) merges buildings and green that overlap into one cover per part.
+                cover = shapely.buffer(
+                    shapely.multipolygons(taken_geoms[ti], indices=np.searchsorted(owners, pi)),
+                    0.0,
+                )
+                parts = parts.copy()
+                parts[owners] = _polygonal(shapely.difference(parts[owners], cover))
+        parts = shapely.get_parts(_polygonal(parts)) if len(parts) else parts
+        parts = parts[shapely.area(parts) > MIN_PIECE_M2] if len(parts) else parts
+        lu = self.landuse
+        geoms = np.asarray(lu.geometry.values)
+        pi, li = lu.sindex.query(parts, predicate="intersects") if len(parts) else ([], [])
+        pi, li = np.asarray(pi, dtype=int), np.asarray(li, dtype=int)
+        areas = shapely.area(shapely.intersection(parts[pi], geoms[li])) if len(pi) else []
+        by_parcel = np.bincount(li, weights=areas, minlength=len(lu))
+        rows = np.flatnonzero(by_parcel > MIN_PIECE_M2)
+        if not len(rows):
+            self.fail(
+                f"{key}.geometry",
+                "touches nothing: the shape holds no open ground of a parcel (it lies under "
+                "buildings, on plot green already planted, or outside the parcels)",
+                "draw the green on open ground inside a plot, or remove the operation",
+            )
+        ids = lu["parcel_id"].astype(str).to_numpy()[rows]
+        classes = lu["landuse_class"].to_numpy()[rows]
+        for pid, cls, area in zip(ids, classes, by_parcel[rows], strict=True):
+            self._record(key, "plot_green", "plot_green", pid, pid, cls, "plot_green",
+                         float(area), op.note)
+        row: dict[str, Any] = {c: None for c in green.columns if c != green.geometry.name}
+        if op.name is not None:
+            row["name"] = op.name
+        added = gpd.GeoDataFrame(
+            [row] * len(parts), geometry=list(parts), crs=self.park.crs
+        )
+        if not green.empty and green.geometry.name != "geometry":
+            added = added.rename_geometry(green.geometry.name)
+        frame = pd.concat([green, added], ignore_index=True) if not green.empty else added
+        self.layers["plot_green"] = gpd.GeoDataFrame(
+            frame, geometry=added.geometry.name, crs=self.park.crs
+        )
 
     def set_values(self, op: SetValues, key: str) -> None:
         import numpy as np

@@ -1,4 +1,4 @@
-"""The operations a scenario file may hold (rezone, green strip, carve, set), as typed models.
+"""The operations a scenario file may hold (rezone, green strip, carve, plot green, set), as typed models.
 
 Each model checks its keys when the file is read, before any geometry work; :mod:`._operations`
 applies them to a park.
@@ -22,6 +22,7 @@ __all__ = [
     "Carve",
     "GreenStrip",
     "Operation",
+    "PlotGreen",
     "Rezone",
     "ScenarioError",
     "SetValues",
@@ -208,6 +209,25 @@ class Carve(_Op):
         return value
 
 
+class PlotGreen(_Op):
+    """Plant green inside plots: the polygon joins the ``plot_green`` layer; land use is unchanged.
+
+    The polygon (clipped to the boundary) is planted on open ground only: buildings and the
+    green already there are left out, so a plot's building density never changes.
+    """
+
+    op: Literal["plot_green"]
+    geometry: str | dict[str, Any]
+    crs: str | None = None
+    name: str | None = None
+
+    @field_validator("geometry")
+    @classmethod
+    def _geometry(cls, value: Any) -> Any:
+        _parse_geometry(value)
+        return value
+
+
 class SetValues(_Op):
     """Change attributes of the features of a layer selected by ``where``."""
 
@@ -229,5 +249,7 @@ class SetValues(_Op):
         return value
 
 
-Operation = Annotated[Rezone | GreenStrip | Carve | SetValues, Field(discriminator="op")]
-_OP_NAMES = ("rezone", "green_strip", "carve", "set")
+Operation = Annotated[
+    Rezone | GreenStrip | Carve | PlotGreen | SetValues, Field(discriminator="op")
+]
+_OP_NAMES = ("rezone", "green_strip", "carve", "plot_green", "set")

@@ -21,7 +21,8 @@ from ._candidates import (
     _cut_frontage,
     _need_by_class,
 )
-from ._milp import _solve
+from ._milp import _MARGIN_M2, _solve
+from ._plot_green import plant, plot_green_bound_m2, plot_green_criteria
 
 if TYPE_CHECKING:
     from ..criteria import ComplianceReport, CriteriaSet
@@ -54,9 +55,10 @@ class Plan:
         ``eipgis scenario run`` does).
     lower_bound_ha : float
         The bare area deficits: land that must change class whatever the plan (the strip's
-        ungreen band, then each land-share shortfall).
+        ungreen band, then each land-share shortfall), plus the plot green that the plots
+        failing the plot-green criterion lack as the park is.
     plan_ha : float
-        Land that the plan changes class.
+        Land that the plan changes class, plus the plot green it plants.
     ratio : float
         ``plan_ha / lower_bound_ha`` (1.0 when nothing is needed).
     industrial_lost_ha : float
@@ -68,6 +70,9 @@ class Plan:
         Total ``conversion_cost`` when the parcels carry one.
     targeted : list of str
         Ids of the criteria the plan is built to meet.
+    plot_green_ha, plot_green_bound_ha : float
+        Plot green the plan plants inside failing plots (the land stays industrial: it is not
+        in ``industrial_lost_ha`` nor in ``cost``), and the bare plot-green deficit.
     """
 
     scenario: Scenario
@@ -85,6 +90,8 @@ class Plan:
     candidates: int
     notes: list[str] = field(default_factory=list)
     gap_cause: str | None = None
+    plot_green_ha: float = 0.0
+    plot_green_bound_ha: float = 0.0
 
     @property
     def gap(self) -> float:
@@ -130,6 +137,13 @@ class Plan:
             lines.append(
                 ("  chi phí chuyển đổi: " if vi else "  conversion cost: ") + f"{self.cost:,.0f}"
             )
+        if self.plot_green_ha or self.plot_green_bound_ha:
+            lines.append(
+                ("  cây xanh trồng trong lô: " if vi else "  plot green planted: ")
+                + f"{self.plot_green_ha:,.2f} ha ("
+                + ("thiếu hụt " if vi else "bare deficit ")
+                + f"{self.plot_green_bound_ha:,.2f} ha)"
+            )
         from .._tables import format_table
         from ..criteria import verdict
 
@@ -157,11 +171,12 @@ def _target_criteria(cset: CriteriaSet, only: list[str] | None) -> tuple[list[An
         elif target == "share" and not isinstance(c.threshold, dict):
             shares.append(c)
     if only is not None:
-        known = {c.id for c in shares + strips}
+        known = {c.id for c in shares + strips + plot_green_criteria(cset.criteria)}
         bad = [c for c in only if c not in known]
         if bad:
             raise InputError(
-                f"--target {', '.join(bad)}: not a land-share or isolation-strip criterion of "
+                f"--target {', '.join(bad)}: not a land-share, isolation-strip or plot-green "
+                "criterion of "
                 f"{cset.id}. Fix: use one of {', '.join(sorted(known)) or 'none'}."
             )
     return shares, strips
@@ -244,8 +259,11 @@ def optimize(
 
     started = time.perf_counter()
     cset = load_criteria(criteria)
+    # Plot green is planted when asked for by name (it is the tenants' land, not the park's).
+    greens = plot_green_criteria([c for c in cset.criteria if c.id in (targets or [])])
+    green_ids = {c.id for c in greens}
     shares, strips = _target_criteria(cset, targets)
-    targeted = [c.id for c in cset.criteria if c in shares or c in strips]
+    targeted = [c.id for c in cset.criteria if c in shares or c in strips or c.id in green_ids]
     baseline = check(park, cset)
     notes: list[str] = []
     operations: list[dict[str, Any]] = []
@@ -294,6 +312,7 @@ def optimize(
         t = float(c.threshold)
         needs[c.id] = (t * denom - n) if c.op in (">=", ">") else (n - t * denom)
     lower = _lower_bound(baseline, shares, strip_ungreen_m2)
+    green_bound_m2 = plot_green_bound_m2(baseline, greens)
     # After the (forced) strip the remaining shortfalls are exact; what reserve and unassigned
     # land cannot fill must come from industrial land, on top of the industrial land in the band.
     free_m2 = stripped.unassigned_m2 + float(
@@ -323,10 +342,14 @@ def optimize(
             f"than {MAX_PLOTS} plots can cover; the plan may lose up to one plot more than the "
             "least possible"
         )
+    applied = len(operations)  # the strip and bulk rezones: already applied to ``stripped``
     if any(v > 0 for v in needs.values()):
         cand = _candidates(stripped, cset, needs, shares, notes)
         chosen, solver_name = _solve(cand, shares, numer, needs, solver, time_limit_s)
         operations += _operations(stripped, cand, chosen, notes)
+    strip_planned = bool(strips and operations)
+    planted = _plant_plot_green(stripped, operations[applied:], greens, notes)
+    operations += planted
 
     # 4. The plan as a scenario, read back and applied exactly as `scenario run` does.
     title = name or "Optimized plan"
@@ -341,8 +364,14 @@ def optimize(
             + ", ".join(targeted)
             + ". It uses reserve and unassigned land first, then the boundary band for the "
             "isolation strip, then strips along the edges of industrial plots, and whole plots "
-            "only where strips cannot do it. "
-            + _describe(cand, chosen, bool(strips and operations), "en")
+            "only where strips cannot do it"
+            + (
+                "; plots short of plot green get it along their back and side edges"
+                if planted
+                else ""
+            )
+            + ". "
+            + _describe(cand, chosen, strip_planned, "en")
         ),
         "description_vi": (
             "Phương án tái cơ cấu mất ít đất công nghiệp (đất cho thuê) nhất, tính bằng 'eipgis "
@@ -350,19 +379,25 @@ def optimize(
             + ", ".join(targeted)
             + ". Ưu tiên đất dự trữ và đất chưa giao, sau đó dải đất dọc ranh giới làm dải cây "
             "xanh cách ly, rồi các dải dọc cạnh lô đất công nghiệp; chỉ chuyển cả lô khi không "
-            "còn cách khác. " + _describe(cand, chosen, bool(strips and operations), "vi")
+            "còn cách khác. "
+            + ("Lô thiếu cây xanh được trồng thêm dọc cạnh sau và cạnh bên. " if planted else "")
+            + _describe(cand, chosen, strip_planned, "vi")
         ),
         "park": park_ref,
         "criteria": criteria_ref or cset.id,
         "operations": operations,
     }
     data = {k: v for k, v in data.items() if v is not None}
-    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
-    scenario = Scenario.from_dict(yaml.safe_load(text), source="optimized plan")
+    # libyaml's safe dumper and loader when present: a 100k-parcel plan's geometry is megabytes.
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    text = yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
+    scenario = Scenario.from_dict(yaml.load(text, Loader=loader), source="optimized plan")
     new_park, changes = scenario.apply_with_log(park)
     report = check(new_park, cset)
     land = changes[changes["layer"] == "landuse"]
-    plan_m2 = float(land["area_m2"].sum())
+    planted_m2 = float(changes.loc[changes["layer"] == "plot_green", "area_m2"].sum())
+    plan_m2 = float(land["area_m2"].sum()) + planted_m2
     lost_m2 = float(land.loc[land["from"] == "industrial", "area_m2"].sum())
     cost = None
     if "conversion_cost" in park.landuse.columns:
@@ -382,13 +417,15 @@ def optimize(
         notes.append(
             "after applying the plan these targeted criteria still fail: " + ", ".join(failing)
         )
-    bound_m2 = lower
+    bound_m2 = lower + green_bound_m2
     ratio = plan_m2 / bound_m2 if bound_m2 > 0 else 1.0
     cause = (
         _gap_cause(changes, baseline, report, shares, strips, cand, chosen, bound_m2, plan_m2)
         if ratio > 1.0 + GAP_EXPLAINED
         else None
     )
+    if ratio > 1.0 + GAP_EXPLAINED and planted_m2 - green_bound_m2 > 1.0:
+        cause = _plot_green_cause(cause, planted_m2, green_bound_m2, plan_m2, bound_m2, lower)
     return Plan(
         scenario=scenario,
         baseline=baseline,
@@ -405,6 +442,45 @@ def optimize(
         candidates=len(cand),
         notes=notes,
         gap_cause=cause,
+        plot_green_ha=planted_m2 / 1e4,
+        plot_green_bound_ha=green_bound_m2 / 1e4,
+    )
+
+
+def _plant_plot_green(
+    park: Park, operations: list[dict[str, Any]], greens: list[Any], notes: list[str]
+) -> list[dict[str, Any]]:
+    """The plot-green operation for the plots that still fail after the plan's land changes
+    (``operations``: those not yet applied to ``park``)."""
+    from .scenario import Scenario
+
+    if not greens:
+        return []
+    landed = park
+    if operations:
+        landed = Scenario.from_dict(
+            {"schema_version": 1, "name": "land", "operations": operations}
+        ).apply(park)
+    return plant(landed, greens, margin_m2=_MARGIN_M2, notes=notes).operations
+
+
+def _plot_green_cause(
+    cause: str | None,
+    planted_m2: float,
+    bound_m2: float,
+    plan_m2: float,
+    total_bound_m2: float,
+    land_bound_m2: float,
+) -> str | None:
+    """The gap's cause when the plot green planted exceeds its bare deficit by the most."""
+    over = planted_m2 - bound_m2
+    land_over = (plan_m2 - planted_m2) - land_bound_m2
+    if cause is not None and land_over >= over:
+        return cause
+    return (
+        f"the plan plants {planted_m2 / 1e4:,.2f} ha of plot green where the plots lack "
+        f"{bound_m2 / 1e4:,.2f} ha as they are: its strips and rezoned land took plot green "
+        "already planted, which the plots must plant again"
     )
 
 

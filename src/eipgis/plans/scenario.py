@@ -47,6 +47,7 @@ from .ops import (
     Carve,
     GreenStrip,
     Operation,
+    PlotGreen,
     Rezone,
     ScenarioError,
     SetValues,
@@ -64,6 +65,7 @@ __all__ = [
     "Carve",
     "Evaluator",
     "GreenStrip",
+    "PlotGreen",
     "Rezone",
     "Scenario",
     "ScenarioError",
@@ -210,6 +212,8 @@ class Scenario(BaseModel):
                 state.green_strip(op, key)
             elif isinstance(op, Carve):
                 state.carve(op, key)
+            elif isinstance(op, PlotGreen):
+                state.plot_green(op, key)
             else:
                 state.set_values(op, key)
         return state.result(self.name), state.log()
