@@ -35,12 +35,13 @@ from .errors import (  # noqa: E402
 
 if TYPE_CHECKING:
     from .criteria import ComplianceReport, CriteriaSet, check, load_criteria
-    from .park import Park, load_park
+    from .park import Park, load_park, park_from_frames
     from .plans.scenario import Scenario, compare
 
 __all__ = [
     "__version__",
     "load_park",
+    "park_from_frames",
     "Park",
     "check",
     "load_criteria",
@@ -59,6 +60,7 @@ __all__ = [
 
 _LAZY = {
     "load_park": "park",
+    "park_from_frames": "park",
     "Park": "park",
     "check": "criteria",
     "load_criteria": "criteria",
