@@ -264,10 +264,13 @@ def park_from_frames(
     >>> import geopandas as gpd
     >>> from shapely.geometry import box
     >>> import eipgis
+    >>> x, y = 420_000, 2_490_000  # VN-2000 / Lào Cai (EPSG:9208), metres
     >>> park = eipgis.park_from_frames(
-    ...     boundary=gpd.GeoDataFrame(geometry=[box(0, 0, 1000, 1000)], crs="EPSG:9208"),
-    ...     landuse=gpd.GeoDataFrame({"parcel_id": ["P1", "G1"], "landuse": ["CN", "CX"]},
-    ...         geometry=[box(0, 0, 1000, 900), box(0, 900, 1000, 1000)], crs="EPSG:9208"))
+    ...     boundary=gpd.GeoDataFrame(geometry=[box(x, y, x + 1000, y + 1000)], crs="EPSG:9208"),
+    ...     landuse=gpd.GeoDataFrame(
+    ...         {"parcel_id": ["P1", "G1"], "landuse": ["CN", "CX"]},
+    ...         geometry=[box(x, y, x + 1000, y + 900), box(x, y + 900, x + 1000, y + 1000)],
+    ...         crs="EPSG:9208"))
     >>> park.area_ha
     100.0
     """
