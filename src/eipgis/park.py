@@ -428,9 +428,10 @@ def _check_layer(layer: str, frame: Any, problems: Problems) -> gpd.GeoDataFrame
             f"features without geometry: {ids_text(_feature_ids(frame, layer, null))}",
             "delete them or draw their geometry",
         )
-    coords, owner = shapely.get_coordinates(geoms, return_index=True)
     broken = np.zeros(len(frame), dtype=bool)
-    broken[owner[~np.isfinite(coords).all(axis=1)]] = True
+    if not np.isfinite(shapely.get_coordinates(geoms)).all():  # which features: only then
+        coords, owner = shapely.get_coordinates(geoms, return_index=True)
+        broken[owner[~np.isfinite(coords).all(axis=1)]] = True
     if broken.any():
         problems.add(
             where,
@@ -834,7 +835,9 @@ def _normalise_buildings(buildings: gpd.GeoDataFrame, problems: Problems) -> gpd
         buildings["floors"] = np.where(np.isnan(values), 1.0, values).astype(int)
     else:
         buildings["floors"] = 1
-    if "main" in buildings.columns:
+    if "main" in buildings.columns and buildings["main"].dtype == np.dtype(bool):
+        pass  # already true/false, none missing (a GeoPackage boolean field)
+    elif "main" in buildings.columns:
         truthy = {"true": True, "1": True, "1.0": True, "yes": True, "y": True, "có": True,
                   "false": False, "0": False, "0.0": False, "no": False, "n": False, "không": False}
         text = buildings["main"].astype("string").str.strip().str.lower()
