@@ -187,6 +187,8 @@ def _pg_load(conn: Any, park: Any) -> float:
             for row in zip(*values, wkb, strict=True):
                 copy.write_row(row)
         conn.execute(f"CREATE INDEX ON {table} USING gist (geom)")
+        if "facility_id" in columns:
+            conn.execute(f"CREATE INDEX ON {table} (facility_id)")
         conn.execute(f"ANALYZE {table}")
     return time.perf_counter() - t0
 
