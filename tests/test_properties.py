@@ -1,43 +1,39 @@
 """Properties of the land accounting on random grid-tiled parks (hypothesis).
 
 A park is a grid of rows and columns of random heights and widths; each cell is a parcel of a
-random class, or left empty (unassigned land). Whatever the grid, shares lie in [0, 1], the
+random class, or left empty (unassigned land); parks are built in memory with
+``park_from_frames``. Whatever the grid, shares lie in [0, 1], the
 classes and the unassigned land add up to the park, and plot shares stay in [0, 1].
 """
 
 from __future__ import annotations
 
 import itertools
-import tempfile
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pytest
-from conftest import write_park
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
 
 from eipgis import indicators
-from eipgis.criteria import check
+from eipgis.criteria import check, load_criteria
 from eipgis.landuse import CLASSES
-from eipgis.park import load_park
+from eipgis.park import park_from_frames
 
 X0, Y0 = 400_000.0, 2_480_000.0
 CRS = "EPSG:3405"
 CODES = ["CN", "KHO", "CX", "CXCL", "GT", "HTKT", "XLNT", "DHDV", "MN", "DPT", "NO"]
 INDUSTRIAL = {"CN", "KHO"}
 
+DECREE_35 = load_criteria("vn-eip-decree-35")  # read once, not once per example
+
 SETTINGS = settings(
     max_examples=50,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-
-_counter = itertools.count()
-_tmp = tempfile.TemporaryDirectory(prefix="eipgis-properties-")
-
 
 def _sizes(max_cells: int):
     return st.lists(
@@ -86,9 +82,8 @@ def grid_parks(draw):
 
 
 def load(layers):
-    layers = {k: v for k, v in layers.items() if not v.empty}
-    path = Path(_tmp.name) / f"grid{next(_counter)}.gpkg"
-    return load_park(write_park(path, layers))
+    """The park, validated in memory exactly as ``load_park`` validates a file."""
+    return park_from_frames(**{k: v for k, v in layers.items() if not v.empty})
 
 
 @SETTINGS
@@ -99,7 +94,7 @@ def test_every_share_is_between_0_and_1(layers):
         assert 0.0 <= indicators.landuse_share(park, classes=[cls]).value <= 1.0 + 1e-12
     assert 0.0 <= indicators.isolation_strip(park, width_m=10).value <= 1.0 + 1e-12
     assert 0.0 <= indicators.green_cover_share(park).value <= 1.0 + 1e-12
-    report = check(park, "vn-eip-decree-35")
+    report = check(park, DECREE_35)
     for r in report.results:
         if r.unit == "share" and not r.per_feature:
             assert 0.0 <= r.value <= 1.0 + 1e-12, r.id

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from .criteria import ComplianceReport, CriteriaSet, check, load_criteria
     from .expr import ExprError
     from .indicators import INDICATORS, Measure, indicator
-    from .park import Park, load_park
+    from .park import Park, load_park, park_from_frames
     from .plans.ops import ScenarioError
     from .plans.scenario import Scenario, compare
     from .raster import RasterError
@@ -71,12 +71,14 @@ __all__ = [
     "indicator",
     "load_criteria",
     "load_park",
+    "park_from_frames",
     "sample_path",
 ]
 
 #: Names imported on first use (their modules load pydantic, geopandas, rasterio…).
 _LAZY = {
     "load_park": "park",
+    "park_from_frames": "park",
     "Park": "park",
     "check": "criteria",
     "load_criteria": "criteria",

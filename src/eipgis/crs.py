@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -395,11 +396,19 @@ def _inside(lon: float, lat: float, area: Any, margin: float) -> bool:
     return lon >= west - margin or lon <= east + margin
 
 
+@functools.lru_cache(maxsize=16)
+def _lonlat_transformer(crs: pyproj.CRS) -> pyproj.Transformer:
+    """CRS → WGS 84 lon/lat; built once per CRS (PROJ takes ~60 ms to pick an operation)."""
+    import pyproj
+
+    return pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
+
+
 def _to_lonlat(crs: pyproj.CRS, x: float, y: float) -> tuple[float, float]:
     import pyproj
 
     try:
-        to_ll = pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
+        to_ll = _lonlat_transformer(crs)
         lon, lat = to_ll.transform(x, y, errcheck=False)
     except pyproj.exceptions.ProjError:
         return math.nan, math.nan

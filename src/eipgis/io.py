@@ -231,6 +231,15 @@ def read_layer(source: str, layer: str) -> gpd.GeoDataFrame:
 
         names = list(pyogrio.list_layers(source)[:, 0])
         kwargs["layer"] = layer if layer in names else names[0]
+    if _have_arrow():
+        # Through Arrow (optional pyarrow, ``pip install eipgis[fast]``): about twice as fast.
+        # Anything it cannot read is read again the ordinary way, with that way's message.
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return gpd.read_file(source, use_arrow=True, **kwargs)
+        except Exception:  # noqa: BLE001, S110 - read again below, whose error is reported
+            pass
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -240,6 +249,13 @@ def read_layer(source: str, layer: str) -> gpd.GeoDataFrame:
             f"{source}, layer '{layer}': cannot be read ({exc}). "
             "Fix: open it in QGIS, check it, and save it again as a GeoPackage layer."
         ) from None
+
+
+def _have_arrow() -> bool:
+    """True when pyarrow is installed (layers are then read through Arrow)."""
+    import importlib.util
+
+    return importlib.util.find_spec("pyarrow") is not None
 
 
 #: Layer names of the data contract: a file so named in a park folder is read as that layer.

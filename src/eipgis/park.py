@@ -1,4 +1,5 @@
-"""``Park``: the validated bundle of park layers in one metric CRS, and ``load_park`` that builds it."""
+"""``Park``: the validated bundle of park layers in one metric CRS; ``load_park`` reads a park and
+``park_from_frames`` validates frames into one (one validator per layer)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from . import crs as _crs
 from . import io as _io
 from . import landuse as _landuse
+from ._hazard import HAZARD_CLASSES, hazard_classes
 from ._validate import Problems, ids_text
 from .errors import CRSError, LayerError
 
@@ -20,7 +22,9 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pyproj
 
-__all__ = ["HAZARD_CLASSES", "LAYERS", "MAX_FLOORS", "SLIVER_M2", "Park", "load_park"]
+__all__ = [
+    "HAZARD_CLASSES", "LAYERS", "MAX_FLOORS", "SLIVER_M2", "Park", "load_park", "park_from_frames",
+]
 
 #: Overlaps and overhangs smaller than this (m²) are digitising slivers and are tolerated.
 SLIVER_M2 = 1.0
@@ -29,7 +33,6 @@ SLIVER_M2 = 1.0
 MAX_FLOORS = 200
 
 #: Hazard classes (TCVN 4449-1987 Appendix III numbering), as roman numerals.
-HAZARD_CLASSES = ("I", "II", "III", "IV", "V")
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,6 @@ LAYERS: dict[str, _Spec] = {
     "neighbourhoods": _Spec(False, _POLY, ("name",), "neighbourhoods must be polygons"),
 }
 
-_ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV", "5": "V"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -166,6 +168,8 @@ def load_park(
 ) -> Park:
     """Read, validate and project a park.
 
+    Reading only: the layers become frames, then :func:`park_from_frames` validates them.
+
     Parameters
     ----------
     path : path
@@ -197,13 +201,110 @@ def load_park(
     >>> park.crs_label
     'EPSG:9208'
     """
-    import geopandas as gpd
-    import numpy as np
-    import pandas as pd
-    import shapely
-
     source = str(path)
     available = _io.list_layers(path)
+    frames: dict[str, Any] = {
+        layer: _io.read_layer(available[layer], layer) for layer in LAYERS if layer in available
+    }
+    extras = {
+        name: _io.read_layer(where, name)
+        for name, where in available.items()
+        if name not in LAYERS and not name.startswith(("gpkg_", "rtree_", "layer_styles"))
+    }
+    return _build(frames, extras, found=list(available), crs=crs, repair=repair,
+                  landuse_mapping=landuse_mapping, source=source, in_memory=False)
+
+
+def park_from_frames(
+    boundary: Any = None,
+    landuse: Any = None,
+    buildings: Any = None,
+    plot_green: Any = None,
+    facilities: Any = None,
+    neighbourhoods: Any = None,
+    extras: Mapping[str, Any] | None = None,
+    *,
+    crs: Any = None,
+    repair: bool = False,
+    landuse_mapping: str | os.PathLike[str] | Mapping[str, str] | None = None,
+    source: str = "<memory>",
+) -> Park:
+    """Validate and project a park given as GeoDataFrames (no file needed).
+
+    The one validation of the data contract: :func:`load_park` reads a file into frames and
+    calls this, and so do the QGIS bridge and :mod:`eipgis.synth`. The frames passed in are
+    never modified.
+
+    Parameters
+    ----------
+    boundary, landuse : GeoDataFrame
+        The required layers (one boundary polygon; parcels with ``parcel_id`` and ``landuse``).
+    buildings, plot_green, facilities, neighbourhoods : GeoDataFrame, optional
+        The optional layers of the data contract (``None`` when the park has none).
+    extras : mapping of str to GeoDataFrame, optional
+        Other layers (e.g. ``{"roads": roads}``), carried along unchanged in the park's CRS.
+    crs, repair, landuse_mapping
+        As for :func:`load_park`.
+    source : str
+        What the messages and ``Park.source`` name as the origin of the frames.
+
+    Returns
+    -------
+    Park
+
+    Raises
+    ------
+    LayerError
+        With every problem found, each naming the layer (``layer 'landuse'``), the feature and
+        the fix.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> import eipgis
+    >>> x, y = 420_000, 2_490_000  # VN-2000 / Lào Cai (EPSG:9208), metres
+    >>> park = eipgis.park_from_frames(
+    ...     boundary=gpd.GeoDataFrame(geometry=[box(x, y, x + 1000, y + 1000)], crs="EPSG:9208"),
+    ...     landuse=gpd.GeoDataFrame(
+    ...         {"parcel_id": ["P1", "G1"], "landuse": ["CN", "CX"]},
+    ...         geometry=[box(x, y, x + 1000, y + 900), box(x, y + 900, x + 1000, y + 1000)],
+    ...         crs="EPSG:9208"))
+    >>> park.area_ha
+    100.0
+    """
+    given = {"boundary": boundary, "landuse": landuse, "buildings": buildings,
+             "plot_green": plot_green, "facilities": facilities,
+             "neighbourhoods": neighbourhoods}
+    frames = {layer: frame for layer, frame in given.items() if frame is not None}
+    extra = dict(extras or {})
+    return _build(frames, extra, found=[*frames, *extra], crs=crs, repair=repair,
+                  landuse_mapping=landuse_mapping, source=source, in_memory=True)
+
+
+@dataclass
+class _Context:
+    """What every layer validator may need: where the frames came from and the problems so far."""
+
+    source: str
+    problems: Problems
+    crs: Any
+    mapping: Mapping[str, str] | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _build(
+    frames: dict[str, Any],
+    extras: dict[str, Any],
+    *,
+    found: list[str],
+    crs: Any,
+    repair: bool,
+    landuse_mapping: str | os.PathLike[str] | Mapping[str, str] | None,
+    source: str,
+    in_memory: bool,
+) -> Park:
+    """The validation behind :func:`load_park` and :func:`park_from_frames`."""
     problems = Problems(source)
     mapping = (
         _landuse.load_mapping(landuse_mapping)
@@ -211,75 +312,20 @@ def load_park(
         else landuse_mapping
     )
 
-    # 1. Read what is there; report missing, empty, CRS-less and mistyped layers.
-    frames: dict[str, gpd.GeoDataFrame] = {}
+    # 1. What is there: missing, empty, CRS-less and mistyped layers.
+    checked: dict[str, gpd.GeoDataFrame] = {}
     for layer, spec in LAYERS.items():
-        if layer not in available:
+        if layer not in frames:
             if spec.required:
-                have = ", ".join(sorted(available)) or "none"
-                problems.add(
-                    f"layer '{layer}'",
-                    f"missing (layers found: {have})",
-                    f"add a '{layer}' layer as the data contract in the README describes",
-                )
+                have = ", ".join(sorted(found)) or "none"
+                fix = (f"pass {layer}= (a GeoDataFrame) as the data contract in the README "
+                       "describes" if in_memory else
+                       f"add a '{layer}' layer as the data contract in the README describes")
+                problems.add(f"layer '{layer}'", f"missing (layers found: {have})", fix)
             continue
-        frame = _io.read_layer(available[layer], layer)
-        where = f"layer '{layer}'"
-        if not _has_geometry(frame):
-            problems.add(
-                where,
-                "is a table without geometry (attribute-only)",
-                f"save '{layer}' as a spatial layer with {spec.fix_geometry.split(' must ')[0]} "
-                "drawn, or rename the table if it is not the park's layer",
-            )
-            continue
-        if frame.empty:
-            if spec.required:
-                problems.add(where, "is empty", f"draw the {layer} features or pick another file")
-            frames[layer] = frame
-            continue
-        if frame.crs is None:
-            problems.add(
-                where,
-                "has no CRS",
-                _crs._SET_CRS_FIX,
-            )
-        missing = [c for c in spec.columns if c not in frame.columns]
-        if missing:
-            have = ", ".join(c for c in frame.columns if c != "geometry")
-            problems.add(
-                where,
-                f"missing column(s) {', '.join(missing)} (columns found: {have or 'none'})",
-                "add or rename the column(s)",
-            )
-        geom = frame.geometry
-        null = geom.isna() | geom.is_empty
-        if null.any():
-            problems.add(
-                where,
-                f"features without geometry: {ids_text(_feature_ids(frame, layer, null))}",
-                "delete them or draw their geometry",
-            )
-        coords, owner = shapely.get_coordinates(np.asarray(geom.values), return_index=True)
-        broken = np.zeros(len(frame), dtype=bool)
-        broken[owner[~np.isfinite(coords).all(axis=1)]] = True
-        if broken.any():
-            problems.add(
-                where,
-                "coordinates that are not numbers (NaN or infinite) in "
-                + ids_text(_feature_ids(frame, layer, broken)),
-                "delete or redraw those features in QGIS",
-            )
-        types = geom.geom_type
-        wrong = ~null & ~types.isin(spec.geometry)
-        if wrong.any():
-            kinds = ", ".join(sorted(types[wrong].unique()))
-            problems.add(
-                where,
-                f"{kinds} geometry in {ids_text(_feature_ids(frame, layer, wrong))}",
-                spec.fix_geometry,
-            )
-        frames[layer] = frame
+        frame = _check_layer(layer, frames[layer], problems)
+        if frame is not None:
+            checked[layer] = frame
     problems.raise_if_any()
     notes: list[str] = []
     # A --crs that depends on where the park lies ('utm') is resolved once the boundary is read.
@@ -287,57 +333,182 @@ def load_park(
 
     # 2. Every layer's CRS is usable and its coordinates lie where that CRS says, before any
     #    geometry check: metres labelled EPSG:4326 are not "invalid geometry".
-    for layer, frame in list(frames.items()):
-        if frame.empty or frame.crs is None:
-            continue
-        where = f"layer '{layer}'"
-        reason = _crs.unusable_reason(frame.crs)
-        if reason:
-            problems.add(
-                where,
-                f"its CRS {_crs.crs_label(frame.crs)} {reason}",
-                "set the CRS the coordinates were drawn in (QGIS: Layer → Set CRS), e.g. "
-                "EPSG:9208 for Lào Cai, and export again",
-            )
-            continue
-        bounds = frame.total_bounds
-        wrong = _crs.diagnose_position(frame.crs, bounds)
-        if wrong is not None and wrong.kind == "metres" and override is not None \
-                and _crs.diagnose_position(override, bounds) is None:
-            # The planner said which grid the coordinates are in: read them in it.
-            frames[layer] = frame.set_crs(override, allow_override=True)
-            notes.append(
-                f"{layer}: says {_crs.crs_label(frame.crs)} but holds metres; read as "
-                f"{_crs.crs_label(override)} (--crs)"
-            )
-        elif wrong is not None:
-            problems.add(where, wrong.problem, wrong.fix)
+    for layer, frame in list(checked.items()):
+        checked[layer] = _check_position(layer, frame, override, problems, notes)
     problems.raise_if_any(CRSError)
 
     # 3. One metric CRS for everything.
-    boundary = frames["boundary"]
-    lonlat = boundary.to_crs(4326).geometry.union_all()  # where the park lies, for the CRS rule
-    if crs is not None:
-        target = override if override is not None else _crs.to_crs(crs, lonlat=lonlat)
+    target = _target_crs(checked, crs, override, source)
+    checked = {name: f.to_crs(target) if not f.empty else f.set_crs(target, allow_override=True)
+               for name, f in checked.items()}
+    carried = _carry_extras(extras, target, notes)
+
+    # 4. Geometry validity: repair on request, else report.
+    for layer, frame in checked.items():
+        checked[layer] = _check_validity(layer, frame, repair, problems, notes)
+
+    # 5. Layer contents, one validator per layer, every problem reported together.
+    ctx = _Context(source=source, problems=problems, crs=target, mapping=mapping, notes=notes)
+    boundary = _validate_boundary(checked["boundary"], ctx)
+    parcels = _validate_landuse(checked["landuse"], ctx)
+    facilities = _validate_facilities(checked.get("facilities"), ctx)
+    buildings = _validate_buildings(checked.get("buildings"), facilities, ctx)
+    plot_green = _validate_plot_green(checked.get("plot_green"), ctx)
+    neighbourhoods = _validate_neighbourhoods(checked.get("neighbourhoods"), ctx)
+    problems.raise_if_any()
+
+    # 6. Parcels against the boundary (clip what sticks out), then against each other.
+    parcels, unassigned = _fit_parcels(parcels, boundary, ctx)
+    problems.raise_if_any()
+
+    import pandas as pd
+
+    name_col = boundary.get("name")
+    if name_col is not None and pd.notna(name_col.iloc[0]):
+        name = str(name_col.iloc[0])
     else:
+        name = "park" if in_memory and source == "<memory>" else Path(source).stem
+    return Park(
+        name=name,
+        source=source,
+        crs=target,
+        boundary=boundary.reset_index(drop=True),
+        landuse=parcels,
+        buildings=buildings,
+        plot_green=plot_green,
+        facilities=facilities,
+        neighbourhoods=neighbourhoods,
+        extras=MappingProxyType(carried),
+        notes=tuple(notes),
+        unassigned_m2=unassigned,
+    )
+
+
+def _check_layer(layer: str, frame: Any, problems: Problems) -> gpd.GeoDataFrame | None:
+    """A layer's shape: a spatial table, not empty if required, with a CRS, its columns and
+    geometry types; ``None`` when it cannot be checked further."""
+    import numpy as np
+    import shapely
+
+    spec = LAYERS[layer]
+    where = f"layer '{layer}'"
+    if not _has_geometry(frame):
+        problems.add(
+            where,
+            "is a table without geometry (attribute-only)",
+            f"save '{layer}' as a spatial layer with {spec.fix_geometry.split(' must ')[0]} "
+            "drawn, or rename the table if it is not the park's layer",
+        )
+        return None
+    frame = frame.reset_index(drop=True)  # feature numbers are row positions, from 1
+    if frame.empty:
+        if spec.required:
+            problems.add(where, "is empty", f"draw the {layer} features or pick another file")
+        return frame
+    if frame.crs is None:
+        problems.add(
+            where,
+            "has no CRS",
+            _crs._SET_CRS_FIX,
+        )
+    missing = [c for c in spec.columns if c not in frame.columns]
+    if missing:
+        have = ", ".join(c for c in frame.columns if c != "geometry")
+        problems.add(
+            where,
+            f"missing column(s) {', '.join(missing)} (columns found: {have or 'none'})",
+            "add or rename the column(s)",
+        )
+    geoms = np.asarray(frame.geometry.values)
+    null = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if null.any():
+        problems.add(
+            where,
+            f"features without geometry: {ids_text(_feature_ids(frame, layer, null))}",
+            "delete them or draw their geometry",
+        )
+    broken = np.zeros(len(frame), dtype=bool)
+    if not np.isfinite(shapely.get_coordinates(geoms)).all():  # which features: only then
+        coords, owner = shapely.get_coordinates(geoms, return_index=True)
+        broken[owner[~np.isfinite(coords).all(axis=1)]] = True
+    if broken.any():
+        problems.add(
+            where,
+            "coordinates that are not numbers (NaN or infinite) in "
+            + ids_text(_feature_ids(frame, layer, broken)),
+            "delete or redraw those features in QGIS",
+        )
+    type_ids = shapely.get_type_id(geoms)
+    wrong = ~null & ~np.isin(type_ids, [_TYPE_IDS[t] for t in spec.geometry])
+    if wrong.any():
+        kinds = ", ".join(sorted({g.geom_type for g in geoms[wrong]}))
+        problems.add(
+            where,
+            f"{kinds} geometry in {ids_text(_feature_ids(frame, layer, wrong))}",
+            spec.fix_geometry,
+        )
+    return frame
+
+
+_TYPE_IDS = {"Point": 0, "LineString": 1, "LinearRing": 2, "Polygon": 3, "MultiPoint": 4,
+             "MultiLineString": 5, "MultiPolygon": 6, "GeometryCollection": 7}
+
+
+def _check_position(
+    layer: str, frame: gpd.GeoDataFrame, override: Any, problems: Problems, notes: list[str]
+) -> gpd.GeoDataFrame:
+    """The layer's CRS is usable and its coordinates lie where that CRS says."""
+    if frame.empty or frame.crs is None:
+        return frame
+    where = f"layer '{layer}'"
+    reason = _crs.unusable_reason(frame.crs)
+    if reason:
+        problems.add(
+            where,
+            f"its CRS {_crs.crs_label(frame.crs)} {reason}",
+            "set the CRS the coordinates were drawn in (QGIS: Layer → Set CRS), e.g. "
+            "EPSG:9208 for Lào Cai, and export again",
+        )
+        return frame
+    bounds = frame.total_bounds
+    wrong = _crs.diagnose_position(frame.crs, bounds)
+    if wrong is not None and wrong.kind == "metres" and override is not None \
+            and _crs.diagnose_position(override, bounds) is None:
+        # The planner said which grid the coordinates are in: read them in it.
+        notes.append(
+            f"{layer}: says {_crs.crs_label(frame.crs)} but holds metres; read as "
+            f"{_crs.crs_label(override)} (--crs)"
+        )
+        return frame.set_crs(override, allow_override=True)
+    if wrong is not None:
+        problems.add(where, wrong.problem, wrong.fix)
+    return frame
+
+
+def _target_crs(frames: dict[str, gpd.GeoDataFrame], crs: Any, override: Any, source: str) -> Any:
+    """The one metric CRS of the park (see :func:`load_park`)."""
+    boundary = frames["boundary"]
+    if crs is not None and override is not None:
+        return override
+    if crs is None:
         projected = [f.crs for f in frames.values() if f.crs is not None and f.crs.is_projected]
         if boundary.crs.is_projected:
-            target = _crs.metric_crs(boundary.crs, None)
-        elif projected:
-            target = _crs.metric_crs(projected[0], None)
-        else:
-            try:
-                target = _crs.metric_crs(boundary.crs, lonlat)
-            except CRSError as exc:
-                raise CRSError(f"{source}, layer 'boundary': {exc}") from None
-    frames = {name: f.to_crs(target) if not f.empty else f.set_crs(target, allow_override=True)
-              for name, f in frames.items()}
-    boundary = frames["boundary"]
-    extras: dict[str, gpd.GeoDataFrame] = {}
-    for name, where in available.items():
-        if name in LAYERS or name.startswith(("gpkg_", "rtree_", "layer_styles")):
-            continue
-        extra = _io.read_layer(where, name)
+            return _crs.metric_crs(boundary.crs, None)
+        if projected:
+            return _crs.metric_crs(projected[0], None)
+    lonlat = boundary.to_crs(4326).geometry.union_all()  # where the park lies, for the CRS rule
+    if crs is not None:
+        return _crs.to_crs(crs, lonlat=lonlat)
+    try:
+        return _crs.metric_crs(boundary.crs, lonlat)
+    except CRSError as exc:
+        raise CRSError(f"{source}, layer 'boundary': {exc}") from None
+
+
+def _carry_extras(extras: dict[str, Any], target: Any, notes: list[str]) -> dict[str, Any]:
+    """Other layers, in the park's CRS; attribute tables and unusable CRSs are noted, not carried."""
+    carried: dict[str, Any] = {}
+    for name, extra in extras.items():
         if not _has_geometry(extra):
             # Attribute tables (e.g. 'enterprises') are read by the commands that use them.
             notes.append(f"{name}: a table without geometry, not carried among the park's layers")
@@ -347,52 +518,73 @@ def load_park(
             notes.append(f"{name}: not carried among the park's layers: its CRS "
                          f"{_crs.crs_label(extra.crs)} {reason}")
             continue
-        extras[name] = extra.to_crs(target) if extra.crs is not None else extra
+        carried[name] = extra.to_crs(target) if extra.crs is not None else extra
+    return carried
 
-    # 4. Geometry validity: repair on request, else report.
-    for layer, frame in frames.items():
-        if frame.empty:
-            continue
-        invalid = ~frame.geometry.is_valid
-        if not invalid.any():
-            continue
-        ids = _feature_ids(frame, layer, invalid)
-        if repair:
-            before = frame.geometry.values[invalid.values]
-            fixed = shapely.make_valid(before)
-            polygons = np.isin(shapely.get_type_id(before), (3, 6))  # Polygon, MultiPolygon
-            fixed[polygons] = _polygonal(fixed[polygons])
-            collapsed = shapely.is_empty(fixed) | (polygons & (shapely.area(fixed) <= 0))
-            if collapsed.any():
-                lost = [i for i, c in zip(ids, collapsed, strict=True) if c]
-                problems.add(
-                    f"layer '{layer}'",
-                    f"no area left after --repair in {ids_text(lost)} (zero-area or "
-                    "line-like polygon)",
-                    "redraw them as real polygons in QGIS, or delete them",
-                )
-                continue
-            frame = frame.copy()
-            frame.loc[invalid, frame.geometry.name] = fixed
-            frames[layer] = frame
-            notes.append(f"{layer}: repaired invalid geometry of {ids_text(ids)}")
-        else:
-            reasons = shapely.is_valid_reason(frame.geometry.values[invalid.values])
-            detail = "; ".join(f"{i}: {r}" for i, r in list(zip(ids, reasons, strict=True))[:6])
+
+def _check_validity(
+    layer: str, frame: gpd.GeoDataFrame, repair: bool, problems: Problems, notes: list[str]
+) -> gpd.GeoDataFrame:
+    """Invalid geometries repaired (``repair``) and noted, else reported."""
+    import numpy as np
+    import shapely
+
+    if frame.empty:
+        return frame
+    geoms = np.asarray(frame.geometry.values)
+    invalid = ~shapely.is_valid(geoms)
+    if not invalid.any():
+        return frame
+    ids = _feature_ids(frame, layer, invalid)
+    if repair:
+        before = geoms[invalid]
+        fixed = shapely.make_valid(before)
+        polygons = np.isin(shapely.get_type_id(before), (3, 6))  # Polygon, MultiPolygon
+        fixed[polygons] = _polygonal(fixed[polygons])
+        collapsed = shapely.is_empty(fixed) | (polygons & (shapely.area(fixed) <= 0))
+        if collapsed.any():
+            lost = [i for i, c in zip(ids, collapsed, strict=True) if c]
             problems.add(
                 f"layer '{layer}'",
-                f"invalid geometry in {ids_text(ids)} ({detail})",
-                "repair them in QGIS (Vector → Geometry Tools → Fix Geometries) or pass --repair",
+                f"no area left after --repair in {ids_text(lost)} (zero-area or "
+                "line-like polygon)",
+                "redraw them as real polygons in QGIS, or delete them",
             )
+            return frame
+        frame = frame.copy()
+        frame.loc[invalid, frame.geometry.name] = fixed
+        notes.append(f"{layer}: repaired invalid geometry of {ids_text(ids)}")
+        return frame
+    reasons = shapely.is_valid_reason(geoms[invalid])
+    detail = "; ".join(f"{i}: {r}" for i, r in list(zip(ids, reasons, strict=True))[:6])
+    problems.add(
+        f"layer '{layer}'",
+        f"invalid geometry in {ids_text(ids)} ({detail})",
+        "repair them in QGIS (Vector → Geometry Tools → Fix Geometries) or pass --repair",
+    )
+    return frame
 
-    # 5. Layer contents.
+
+# --- one validator per layer ---------------------------------------------------------------
+
+
+def _validate_boundary(boundary: gpd.GeoDataFrame, ctx: _Context) -> gpd.GeoDataFrame:
+    """One boundary feature."""
     if len(boundary) > 1:
-        problems.add(
+        ctx.problems.add(
             "layer 'boundary'",
             f"{len(boundary)} features, expected 1",
             "dissolve them into one polygon (Vector → Geoprocessing → Dissolve)",
         )
-    parcels = frames["landuse"].copy()
+    return boundary
+
+
+def _validate_landuse(landuse: gpd.GeoDataFrame, ctx: _Context) -> gpd.GeoDataFrame:
+    """Unique ``parcel_id``s and known land-use values; adds ``landuse_class``."""
+    import numpy as np
+
+    problems = ctx.problems
+    parcels = landuse.copy()
     parcels["parcel_id"] = parcels["parcel_id"].astype("string")
     no_id = parcels["parcel_id"].isna() | (parcels["parcel_id"].str.strip() == "")
     if no_id.any():
@@ -409,7 +601,7 @@ def load_park(
             f"duplicate parcel_id {ids_text(sorted(parcels.loc[dup, 'parcel_id'].unique()))}",
             "make every parcel_id unique",
         )
-    parcels["landuse_class"] = _landuse.classify(parcels["landuse"], mapping)
+    parcels["landuse_class"] = _landuse.classify(parcels["landuse"], ctx.mapping)
     unknown = parcels["landuse_class"].isna()
     if unknown.any():
         by_value = parcels.loc[unknown].groupby(parcels.loc[unknown, "landuse"].astype(str))
@@ -422,29 +614,71 @@ def load_park(
             "use a known code (CN, KHO, CX, CXCL, GT, BX, HTKT, XLNT, DHDV, MN, DPT…) or a "
             "class name, or pass a mapping file with --landuse-mapping",
         )
-    facilities = frames.get("facilities", _empty(("facility_id", "hazard_class"), target))
-    if not facilities.empty:
-        facilities = facilities.copy()
-        from ._hazard import hazard_classes
+    return parcels
 
-        raw = hazard_classes(facilities["hazard_class"])
-        bad = ~raw.isin(HAZARD_CLASSES)
-        if bad.any():
-            problems.add(
-                "layer 'facilities'",
-                "hazard_class not one of I–V (or 1–5) in "
-                + ids_text(_feature_ids(facilities, "facilities", bad)),
-                "set each facility's hazard class (TCVN 4449-1987 Appendix III)",
-            )
-        facilities["hazard_class"] = raw
-    buildings = frames.get("buildings", _empty(("building_id", "floors", "main"), target))
-    buildings = _normalise_buildings(buildings, problems)
-    buildings = _check_facility_links(buildings, facilities, problems)
-    if "population" in frames.get("neighbourhoods", _empty((), target)).columns:
-        _check_population(frames["neighbourhoods"], problems)
-    problems.raise_if_any()
 
-    # 6. Parcels against the boundary (clip what sticks out), then against each other.
+def _validate_facilities(facilities: gpd.GeoDataFrame | None, ctx: _Context) -> gpd.GeoDataFrame:
+    """``hazard_class`` as a roman numeral I–V."""
+    if facilities is None:
+        return _empty(("facility_id", "hazard_class"), ctx.crs)
+    if facilities.empty:
+        return facilities
+    facilities = facilities.copy()
+    raw = hazard_classes(facilities["hazard_class"])  # the one reading of "Cấp II", "class 2", 2.0
+    bad = ~raw.isin(HAZARD_CLASSES)
+    if bad.any():
+        ctx.problems.add(
+            "layer 'facilities'",
+            "hazard_class not one of I–V (or 1–5) in "
+            + ids_text(_feature_ids(facilities, "facilities", bad)),
+            "set each facility's hazard class (TCVN 4449-1987 Appendix III)",
+        )
+    facilities["hazard_class"] = raw
+    return facilities
+
+
+def _validate_buildings(
+    buildings: gpd.GeoDataFrame | None, facilities: gpd.GeoDataFrame, ctx: _Context
+) -> gpd.GeoDataFrame:
+    """``floors``, ``main`` and ``facility_id`` (naming a facility) of each building."""
+    if buildings is None:
+        buildings = _empty(("building_id", "floors", "main"), ctx.crs)
+    buildings = _normalise_buildings(buildings, ctx.problems)
+    return _check_facility_links(buildings, facilities, ctx.problems)
+
+
+def _validate_plot_green(plot_green: gpd.GeoDataFrame | None, ctx: _Context) -> gpd.GeoDataFrame:
+    """Green areas inside plots: polygons (checked with every layer); nothing else to check."""
+    return _empty((), ctx.crs) if plot_green is None else plot_green
+
+
+def _validate_neighbourhoods(
+    neighbourhoods: gpd.GeoDataFrame | None, ctx: _Context
+) -> gpd.GeoDataFrame:
+    """``population`` a number of people where given; ``kind`` defaults to residential."""
+    if neighbourhoods is None:
+        return _empty(("name", "kind", "population"), ctx.crs)
+    if "population" in neighbourhoods.columns:
+        _check_population(neighbourhoods, ctx.problems)
+    if neighbourhoods.empty:
+        return neighbourhoods
+    neighbourhoods = neighbourhoods.copy()
+    kind = neighbourhoods.get("kind")
+    neighbourhoods["kind"] = (
+        "residential" if kind is None else kind.fillna("residential").astype(str)
+    )
+    return neighbourhoods
+
+
+def _fit_parcels(
+    parcels: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, ctx: _Context
+) -> tuple[gpd.GeoDataFrame, float]:
+    """Parcels clipped to the boundary (noted), overlaps reported; returns the unassigned m²."""
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    notes, problems = ctx.notes, ctx.problems
     boundary_geom = boundary.geometry.iloc[0]
     parcels = parcels.reset_index(drop=True)
     geoms = parcels.geometry.values
@@ -458,7 +692,7 @@ def load_park(
         removed = before - shapely.area(clipped)
         geoms = geoms.copy()
         geoms[out_idx] = clipped
-        parcels = parcels.set_geometry(gpd.GeoSeries(geoms, crs=target, index=parcels.index))
+        parcels = parcels.set_geometry(gpd.GeoSeries(geoms, crs=ctx.crs, index=parcels.index))
         reported = removed >= SLIVER_M2
         if reported.any():
             ids = parcels["parcel_id"].to_numpy()[out_idx[reported]]
@@ -476,7 +710,7 @@ def load_park(
         geoms = parcels.geometry.values
         if parcels.empty:
             raise LayerError(
-                f"{source}, layer 'landuse': every parcel lies outside the boundary, "
+                f"{ctx.source}, layer 'landuse': every parcel lies outside the boundary, "
                 "so the park has no land use. Fix: check that the boundary and landuse layers "
                 "are the same park and in the right CRS (QGIS: Layer → Set CRS)."
             )
@@ -499,46 +733,17 @@ def load_park(
                 "cut the overlaps so each piece of land belongs to one parcel "
                 "(QGIS: Vector → Geometry Tools → Check Validity / Topology Checker)",
             )
-    problems.raise_if_any()
 
-    covered = float(parcels.geometry.area.sum()) - overlap_m2
+    covered = float(shapely.area(np.asarray(geoms)).sum()) - overlap_m2
     unassigned = max(float(boundary_geom.area) - covered, 0.0)
     # Reprojection and digitising leave gaps of a few m²: not worth a planner's attention.
-    if unassigned >= max(SLIVER_M2, 1e-6 * float(boundary_geom.area)) * 10:
+    if not problems and unassigned >= max(SLIVER_M2, 1e-6 * float(boundary_geom.area)) * 10:
         size = (f"{unassigned / 10_000:,.2f} ha" if unassigned >= 100
                 else f"{unassigned:,.0f} m²")
         notes.append(
             f"{size} inside the boundary is not covered by any parcel (unassigned land)"
         )
-
-    name_col = boundary.get("name")
-    name = (
-        str(name_col.iloc[0])
-        if name_col is not None and pd.notna(name_col.iloc[0])
-        else Path(source).stem
-    )
-    columns_nb = ("name", "kind", "population")
-    neighbourhoods = frames.get("neighbourhoods", _empty(columns_nb, target))
-    if not neighbourhoods.empty:
-        neighbourhoods = neighbourhoods.copy()
-        kind = neighbourhoods.get("kind")
-        neighbourhoods["kind"] = (
-            "residential" if kind is None else kind.fillna("residential").astype(str)
-        )
-    return Park(
-        name=name,
-        source=source,
-        crs=target,
-        boundary=boundary.reset_index(drop=True),
-        landuse=parcels,
-        buildings=buildings,
-        plot_green=frames.get("plot_green", _empty((), target)),
-        facilities=facilities,
-        neighbourhoods=neighbourhoods,
-        extras=MappingProxyType(extras),
-        notes=tuple(notes),
-        unassigned_m2=unassigned,
-    )
+    return parcels, unassigned
 
 
 def _polygonal(geoms: Any) -> Any:
@@ -626,7 +831,9 @@ def _normalise_buildings(buildings: gpd.GeoDataFrame, problems: Problems) -> gpd
         buildings["floors"] = np.where(np.isnan(values), 1.0, values).astype(int)
     else:
         buildings["floors"] = 1
-    if "main" in buildings.columns:
+    if "main" in buildings.columns and buildings["main"].dtype == np.dtype(bool):
+        pass  # already true/false, none missing (a GeoPackage boolean field)
+    elif "main" in buildings.columns:
         truthy = {"true": True, "1": True, "1.0": True, "yes": True, "y": True, "có": True,
                   "false": False, "0": False, "0.0": False, "no": False, "n": False, "không": False}
         text = buildings["main"].astype("string").str.strip().str.lower()

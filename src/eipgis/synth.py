@@ -13,7 +13,9 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import numpy as np
 
-__all__ = ["LAYOUT", "synthetic_park", "write_synthetic_park"]
+    from .park import Park
+
+__all__ = ["LAYOUT", "build_park", "mixed_shape_park", "synthetic_park", "write_synthetic_park"]
 
 #: The fixed geometry of a synthetic park (metres). Whole metres keep every shared edge exact.
 LAYOUT: dict[str, int] = {
@@ -385,3 +387,25 @@ def mixed_shape_park(
             frame = frame[shapely.within(geoms, outline)]
         out[name] = frame.reset_index(drop=True)
     return out
+
+
+def build_park(n_parcels: int, *, seed: int = 0, mixed_shapes: bool = False) -> Park:
+    """A validated :class:`~eipgis.park.Park` of about ``n_parcels`` parcels, built in memory.
+
+    The layers of :func:`synthetic_park` (or :func:`mixed_shape_park` with ``mixed_shapes``)
+    go through :func:`eipgis.park_from_frames`, the one validation of the data contract, with
+    no GeoPackage written.
+
+    Examples
+    --------
+    >>> from eipgis.synth import build_park
+    >>> park = build_park(1_000, seed=1)
+    >>> len(park.landuse) > 900
+    True
+    """
+    from .park import park_from_frames
+
+    layers = mixed_shape_park(n_parcels, seed=seed) if mixed_shapes else synthetic_park(
+        n_parcels, seed=seed
+    )
+    return park_from_frames(**layers, source=f"synthetic park ({n_parcels:,} parcels, seed {seed})")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -418,19 +417,19 @@ def park_from_layers(
 
     Notes
     -----
-    The layers are copied into a GeoPackage in a private temporary folder, read back with
-    ``load_park`` (the one validation of the data contract) and the folder is deleted: nothing
-    is written beside the user's data. Error messages name the QGIS layers.
+    The layers are converted to GeoDataFrames in memory and validated by
+    :func:`eipgis.park_from_frames` (the one validation of the data contract); nothing is
+    written to disk. Error messages name the QGIS layers.
 
     Examples
     --------
     >>> park = park_from_layers(boundary="boundary", landuse="landuse")  # doctest: +SKIP
     """
-    from .. import io as _io
-    from ..park import load_park
+    from ..park import park_from_frames
 
     given = {"boundary": boundary, "landuse": landuse, "buildings": buildings,
              "plot_green": plot_green, "facilities": facilities, "neighbourhoods": neighbourhoods}
+    contract = set(given)
     given.update(dict(extras or {}))
     layers: dict[str, Any] = {}
     labels: dict[str, str] = {}
@@ -451,21 +450,22 @@ def park_from_layers(
             continue
         layers[role] = frame
     source = "QGIS layers (" + ", ".join(f"{r}: {labels[r]!r}" for r in labels) + ")"
-    with tempfile.TemporaryDirectory(prefix="eipgis-qgis-") as folder:
-        path = Path(folder) / "park.gpkg"
-        _io.write_gpkg(path, layers)
-        try:
-            park = load_park(path, crs=crs, repair=repair, landuse_mapping=landuse_mapping)
-        except EipgisError as exc:
-            text = str(exc).replace(str(path), source)
-            for role, label in labels.items():
-                text = text.replace(f"layer '{role}'", f"layer '{role}' (QGIS layer {label!r})")
-            new = type(exc)(text)
-            new.problems = exc.problems
-            raise new from None
+    try:
+        park = park_from_frames(
+            **{role: frame for role, frame in layers.items() if role in contract},
+            extras={role: frame for role, frame in layers.items() if role not in contract},
+            crs=crs, repair=repair, landuse_mapping=landuse_mapping, source=source,
+        )
+    except EipgisError as exc:
+        text = str(exc)
+        for role, label in labels.items():
+            text = text.replace(f"layer '{role}'", f"layer '{role}' (QGIS layer {label!r})")
+        new = type(exc)(text)
+        new.problems = exc.problems
+        raise new from None
     has_name = "name" in layers["boundary"].columns and layers["boundary"]["name"].notna().any()
     park_name = name or (park.name if has_name else labels["boundary"])
-    return park.replace(name=park_name, source=source)
+    return park.replace(name=park_name)
 
 
 # --- results as styled layers ----------------------------------------------------------------
