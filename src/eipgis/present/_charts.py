@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._markup import plain_text
 from .._words import HAZARD_COLOURS, MATERIAL_COLOURS, WORDS
-from ..indicators import INDICATORS, StripDetail
+from ..indicators import INDICATORS, SafetyDetail, StripDetail
 from ..landuse import CLASSES, COLOURS, LABELS
 
 if TYPE_CHECKING:
@@ -175,6 +175,7 @@ def map_picture(park: Park, report: ComplianceReport | None, lang: str, *,
                 links: Any = None, changed: Any = None, title: str | None = None) -> str:
     """A static picture of the land-use map with what fails (base64 PNG)."""
     import numpy as np
+    import shapely
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -230,9 +231,13 @@ def map_picture(park: Park, report: ComplianceReport | None, lang: str, *,
             fid = fac["facility_id"].astype(str)
             sel = fid.isin(r.features).to_numpy()
             lim = frame.reindex(fid[sel])["limit"].to_numpy(dtype=float)
-            zones = fac.geometry.values[sel].buffer(lim, quad_segs=24)
+            # Around what the distance was measured from (polygon, buildings or point), as on the web map.
+            detail = r.measure.detail
+            sources = detail.source_geometry if isinstance(detail, SafetyDetail) else None
+            sources = np.asarray(fac.geometry.values if sources is None else sources, dtype=object)
+            zones = shapely.buffer(sources[sel], lim, quad_segs=24)
             _polys(ax, zones, facecolor="none", edgecolor="#d7191c", linewidth=1.2, linestyle="--")
-            zb = [float(v) for v in np.asarray(zones.total_bounds)] if len(zones) else bounds
+            zb = [float(v) for v in shapely.total_bounds(zones)] if len(zones) else bounds
             bounds = [min(bounds[0], zb[0]), min(bounds[1], zb[1]),
                       max(bounds[2], zb[2]), max(bounds[3], zb[3])]
             handles.append(Line2D([], [], color="#d7191c", linestyle="--", label=_label(r, lang)))
