@@ -12,6 +12,7 @@ __all__ = [
     "CHANGE_WORDS",
     "CHECK_HEADINGS",
     "CHECK_WORDS",
+    "PLAN_WORDS",
     "COMPARE_WORDS",
     "HAZARD_COLOURS",
     "KINDS",
@@ -294,6 +295,12 @@ CHECK_WORDS: dict[str, dict[str, str]] = {
            "set": _VI["criteria_set"], "area": _VI["area"], "overall": _VI["overall"],
            "notes": _VI["notes"], "source": "Nguồn", "floors": "nếu > 5 tầng",
            "of_strip": "dải cây xanh", "short": "còn thiếu", "missing": "còn thiếu"},
+}
+
+#: Lines of an optimizer plan's summary (``eipgis optimize``).
+PLAN_WORDS: dict[str, dict[str, str]] = {
+    "en": {"plot_green": "  plot green planted: {planted} ha (bare deficit {bound} ha)"},
+    "vi": {"plot_green": "  cây xanh trồng trong lô: {planted} ha (thiếu hụt ban đầu {bound} ha)"},
 }
 
 #: Words of a scenario's change log (``*_changes.md``).

@@ -138,12 +138,10 @@ class Plan:
                 ("  chi phí chuyển đổi: " if vi else "  conversion cost: ") + f"{self.cost:,.0f}"
             )
         if self.plot_green_ha or self.plot_green_bound_ha:
-            lines.append(
-                ("  cây xanh trồng trong lô: " if vi else "  plot green planted: ")
-                + f"{self.plot_green_ha:,.2f} ha ("
-                + ("thiếu hụt " if vi else "bare deficit ")
-                + f"{self.plot_green_bound_ha:,.2f} ha)"
-            )
+            from .._words import PLAN_WORDS
+
+            lines.append(PLAN_WORDS["vi" if vi else "en"]["plot_green"].format(
+                planted=f"{self.plot_green_ha:,.2f}", bound=f"{self.plot_green_bound_ha:,.2f}"))
         from .._tables import format_table
         from ..criteria import verdict
 
