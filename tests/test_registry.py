@@ -23,7 +23,7 @@ from eipgis.indicators import INDICATORS, Highlight, LinearTerm, Measure, ShareD
 from tests.conftest import square_park_layers, write_park
 
 PACKAGE = Path(eipgis.__file__).resolve().parent
-README = PACKAGE.parents[1] / "README.md"
+README = Path(__file__).resolve().parents[1] / "README.md"  # the checkout, wherever eipgis is installed
 
 
 # --- a toy indicator, registered in the test only ---------------------------------------------
