@@ -154,13 +154,7 @@ def name_switches(root: Path) -> list[str]:
 
 def test_no_module_switches_on_indicator_names():
     assert set(INDICATORS) >= BUILT_IN - {"observed_green_share", "green_parcels_observed"}
-    found = name_switches(PACKAGE)
-    # Left for now: the candidate builder keeps a frontage strip from pushing a plot past the
-    # plot-density and plot-green limits, which it looks up by indicator name.
-    left = [f for f in found if f.startswith("plans/_candidates.py:")
-            and f.endswith((": plot_building_density", ": plot_green_share"))]
-    assert len(left) <= 3
-    assert [f for f in found if f not in left] == []
+    assert name_switches(PACKAGE) == []
 
 
 def test_the_scan_finds_a_name_switch(tmp_path):

@@ -197,6 +197,9 @@ class Indicator:
         What a map draws when a result fails.
     chart : bool
         A share a chart sets against its threshold.
+    plot_limit : {"density", "green"}, optional
+        A per-plot limit that a plan's cut into a plot must not break: the building-density
+        ceiling or the plot-green floor (the candidate builder keeps strips within them).
     """
 
     name: str
@@ -209,6 +212,7 @@ class Indicator:
     counts_plot_green: bool = False
     highlight: Highlight | None = None
     chart: bool = False
+    plot_limit: Literal["density", "green"] | None = None
 
     @property
     def default_params(self) -> dict[str, Any]:
@@ -244,6 +248,7 @@ def indicator(
     counts_plot_green: bool = False,
     highlight: Highlight | None = None,
     chart: bool = False,
+    plot_limit: Literal["density", "green"] | None = None,
 ) -> Callable[[Callable[..., Measure]], Callable[..., Measure]]:
     """Register a function as the indicator ``name`` (see :class:`Indicator` for the hooks)."""
 
@@ -259,6 +264,7 @@ def indicator(
             counts_plot_green=counts_plot_green,
             highlight=highlight,
             chart=chart,
+            plot_limit=plot_limit,
         )
         return func
 
@@ -387,7 +393,7 @@ def _all_classes() -> list[str]:
 
 
 @indicator("plot_building_density", gap="per_feature_area", unit="share",
-           linear=_linear_plots("plot_building_density"),
+           linear=_linear_plots("plot_building_density"), plot_limit="density",
            highlight=Highlight("parcels", style="density", label="density"))
 def plot_building_density(
     park: Park,
@@ -443,7 +449,7 @@ def plot_building_density(
 
 
 @indicator("plot_green_share", gap="per_feature_area", unit="share",
-           linear=_linear_plots("plot_green_share"), target="plot_green",
+           linear=_linear_plots("plot_green_share"), target="plot_green", plot_limit="green",
            highlight=Highlight("parcels", style="plot_green", label="green_share"))
 def plot_green_share(park: Park, *, classes: Iterable[str] = ("industrial",)) -> Measure:
     """Green inside each plot: area(plot_green ∩ plot) / area(plot)."""

@@ -211,9 +211,9 @@ def _candidates(
     if not len(ind):
         return out
     density = plot_building_density(park, classes=list(CLASSES))
-    dens_limit = _threshold(cset, "plot_building_density", 0.70)
-    tall_limit = _param(cset, "plot_building_density", "tall_limit", 0.60)
-    green_limit = _threshold(cset, "plot_green_share", 0.20)
+    dens_limit = _plot_limit(cset, "density", 0.70)
+    tall_limit = _plot_limit(cset, "density", 0.60, param="tall_limit")
+    green_limit = _plot_limit(cset, "green", 0.20)
     per_plot = density.per_feature
     assert per_plot is not None, "plot_building_density is measured per parcel"
     footprint = per_plot["footprint_m2"].to_numpy()
@@ -421,17 +421,18 @@ def _cut_frontage(plots: Any, lines: Any, depth_max: Any, amounts: Any) -> list[
     return result
 
 
-def _threshold(cset: CriteriaSet, indicator: str, default: float) -> float:
+def _plot_limit(cset: CriteriaSet, kind: str, default: float, *, param: str | None = None) -> float:
+    """The threshold (or ``param``) of the first criterion whose indicator the registry marks as
+    the per-plot ``kind`` limit (:attr:`eipgis.indicators.Indicator.plot_limit`), else ``default``."""
+    from ..indicators import INDICATORS
+
     for c in cset.criteria:
-        if c.indicator == indicator and not isinstance(c.threshold, dict):
+        if INDICATORS[c.indicator].plot_limit != kind:
+            continue
+        if param is None and not isinstance(c.threshold, dict):
             return float(c.threshold)
-    return default
-
-
-def _param(cset: CriteriaSet, indicator: str, key: str, default: float) -> float:
-    for c in cset.criteria:
-        if c.indicator == indicator and c.params.get(key) is not None:
-            return float(c.params[key])
+        if param is not None and c.params.get(param) is not None:
+            return float(c.params[param])
     return default
 
 
