@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
     from .errors import EipgisError
 
-__all__ = ["error_lines", "key_path", "read_yaml", "read_yaml_file"]
+__all__ = ["error_lines", "key_path", "read_yaml", "read_yaml_file", "validate"]
 
 #: Deepest nesting of lists and mappings accepted in a planner's YAML file.
 MAX_DEPTH = 64
@@ -200,3 +200,30 @@ def error_lines(
         if msg not in msgs:
             msgs.append(msg)
     return [f"{key}: {' or '.join(msgs)}" for key, msgs in by_key.items()]
+
+
+def validate(
+    model: Any,
+    data: Any,
+    *,
+    where: str,
+    what: str,
+    error: type[EipgisError],
+    variants: Iterable[str] = (),
+    message: Callable[[ErrorDetails], str | None] | None = None,
+    note: str = "",
+) -> Any:
+    """``model.model_validate(data)``; a bad file is one ``error`` listing each key path.
+
+    The message reads "<where>: invalid <what>; fix the keys below<note>" followed by one line
+    per key (``variants`` and ``message`` as for :func:`error_lines`).
+    """
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise error(
+            f"{where}: invalid {what}; fix the keys below{note}",
+            problems=error_lines(exc, variants=variants, message=message),
+        ) from None

@@ -12,10 +12,10 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .._words import CHECK_HEADINGS, CHECK_WORDS
-from .._yamlfile import error_lines, read_yaml
+from .._yamlfile import read_yaml, validate
 from ..errors import CriteriaError
 from ..indicators import INDICATORS, Measure, StripDetail
 
@@ -183,12 +183,7 @@ def _read_set(text: str, where: str, seen: tuple[str, ...]) -> CriteriaSet:
     data = read_yaml(text, where=where, error=CriteriaError)  # huge integers, depth: one reader
     if not isinstance(data, dict):
         raise CriteriaError(f"{where}: expected a mapping with schema_version, id, title, criteria.")
-    try:
-        parsed = CriteriaSet.model_validate(data)
-    except ValidationError as exc:
-        raise CriteriaError(
-            f"{where}: invalid criteria file; fix the keys below", problems=error_lines(exc)
-        ) from None
+    parsed = validate(CriteriaSet, data, where=where, what="criteria file", error=CriteriaError)
     if not parsed.extends:
         return parsed
     merged: dict[str, Criterion] = {}

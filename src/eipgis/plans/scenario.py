@@ -30,7 +30,6 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
-    ValidationError,
 )
 
 from .. import io as _io
@@ -38,7 +37,7 @@ from .._validate import ids_text
 from .._words import CHANGE_WORDS as _CW
 from .._words import COMPARE_WORDS as _RW
 from .._words import WORDS
-from .._yamlfile import error_lines, read_yaml_file
+from .._yamlfile import read_yaml_file, validate
 from ..landuse import CLASSES, LABELS
 from ._reassign import Evaluator
 from .ops import (
@@ -118,12 +117,8 @@ class Scenario(BaseModel):
                 f"{source}: expected a mapping with schema_version, name and operations "
                 "at the top level."
             )
-        try:
-            model = cls.model_validate(data)
-        except ValidationError as exc:
-            raise ScenarioError(
-                f"{source}: invalid scenario file; fix the keys below", problems=_error_lines(exc)
-            ) from None
+        model = validate(cls, data, where=source, what="scenario file", error=ScenarioError,
+                         variants=_OP_NAMES, message=_op_message)
         model._source = source
         model._base = Path(base_dir) if base_dir is not None else None
         return model
@@ -250,15 +245,13 @@ def _load_criteria(criteria: Any) -> CriteriaSet:
     return load_criteria(criteria)
 
 
-def _error_lines(exc: ValidationError) -> list[str]:
-    def message(err: ErrorDetails) -> str | None:
-        if err["type"] == "union_tag_invalid" and isinstance(err.get("input"), dict):
-            return f"unknown op {err['input'].get('op')!r}; use one of {', '.join(_OP_NAMES)}"
-        if err["type"] == "union_tag_not_found":
-            return f"missing 'op:'; use one of {', '.join(_OP_NAMES)}"
-        return None
-
-    return error_lines(exc, variants=_OP_NAMES, message=message)
+def _op_message(err: ErrorDetails) -> str | None:
+    """Clearer words for a missing or unknown ``op:`` of an operation."""
+    if err["type"] == "union_tag_invalid" and isinstance(err.get("input"), dict):
+        return f"unknown op {err['input'].get('op')!r}; use one of {', '.join(_OP_NAMES)}"
+    if err["type"] == "union_tag_not_found":
+        return f"missing 'op:'; use one of {', '.join(_OP_NAMES)}"
+    return None
 
 
 # --- running and comparing ------------------------------------------------------------------

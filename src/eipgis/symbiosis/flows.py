@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
 
 from .._validate import Problems, ids_text
 from ..errors import EipgisError, InputError
@@ -133,7 +133,7 @@ def _read_yaml_flows(path: Path) -> pd.DataFrame:
     """A YAML inventory (a list of flows, or a key ``flows`` holding one), checked key by key."""
     import pandas as pd
 
-    from .._yamlfile import error_lines, read_yaml_file
+    from .._yamlfile import read_yaml_file, validate
 
     data = read_yaml_file(path, error=InputError, what="flow inventory", mapping=False)
     if isinstance(data, list):
@@ -141,11 +141,8 @@ def _read_yaml_flows(path: Path) -> pd.DataFrame:
     if not isinstance(data, dict):
         raise InputError(f"{path}: a YAML flow inventory is a list of flows (or a key 'flows' "
                          "holding one). Fix: see the README's flow file format.")
-    try:
-        parsed = _FlowFile.model_validate(data)
-    except ValidationError as exc:
-        raise InputError(f"{path}: invalid flow inventory; fix the keys below (flows[0] is the first flow)",
-                         problems=error_lines(exc, message=_flow_message)) from None
+    parsed = validate(_FlowFile, data, where=str(path), what="flow inventory", error=InputError,
+                      message=_flow_message, note=" (flows[0] is the first flow)")
     frame = pd.DataFrame([f.model_dump() for f in parsed.flows], columns=None)
     if frame.empty:
         frame = pd.DataFrame(columns=list(REQUIRED))

@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from ..errors import InputError
 
@@ -130,13 +130,10 @@ class _MaterialsFile(BaseModel):
 
 
 def _read_materials(path: Path) -> dict[str, _MaterialSpec]:
-    from .._yamlfile import error_lines
+    from .._yamlfile import validate
 
-    try:
-        parsed = _MaterialsFile.model_validate(_read_yaml(path, "material vocabulary"))
-    except ValidationError as exc:
-        raise InputError(f"{path}: invalid material vocabulary; fix the keys below",
-                         problems=error_lines(exc)) from None
+    parsed = validate(_MaterialsFile, _read_yaml(path, "material vocabulary"), where=str(path),
+                      what="material vocabulary", error=InputError)
     return parsed.materials
 
 
