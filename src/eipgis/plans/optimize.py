@@ -22,7 +22,7 @@ from ._candidates import (
     _need_by_class,
 )
 from ._milp import _MARGIN_M2, _solve
-from ._plot_green import plant, plot_green_bound_m2, plot_green_criteria
+from ._plot_green import plant, plot_green_bound_m2, plot_green_criteria, replant_rates
 
 if TYPE_CHECKING:
     from ..criteria import ComplianceReport, CriteriaSet
@@ -389,7 +389,9 @@ def optimize(
     applied = len(operations)  # the strip and bulk rezones: already applied to ``stripped``
     if any(v > 0 for v in needs.values()):
         cand = _candidates(stripped, cset, needs, shares, notes)
-        chosen, solver_name = _solve(cand, shares, numer, needs, solver, time_limit_s)
+        chosen, solver_name = _solve(
+            cand, shares, numer, needs, solver, time_limit_s, replant_rates(stripped, greens, cand)
+        )
         operations += _operations(stripped, cand, chosen, notes)
     strip_planned = bool(strips and operations)
     planted = _plant_plot_green(stripped, operations[applied:], greens, notes)
