@@ -203,17 +203,28 @@ def test_a_plot_without_open_ground_is_infeasible_and_named(tmp_path):
 def test_replant_rates_weigh_strips_of_failing_plots(tmp_path):
     """The programme's weight on a strip of a plot failing VN21-PLOT-GREEN (20 %)."""
     from eipgis.criteria import load_criteria
-    from eipgis.plans._candidates import _Candidates
+    from eipgis.plans._candidates import _candidates
     from eipgis.plans._plot_green import plot_green_criteria, replant_rates
 
-    park = load_park(write_park(tmp_path / "park.gpkg", two_failing_plots()))
-    greens = plot_green_criteria(load_criteria("vn-qcvn-01-2021").criteria)
-    cand = _Candidates()
-    cand.add("frontage", "P1", 0, 5_000.0, 500.0, "industrial", 5_000.0, None)  # holds green
-    cand.add("frontage", "P3", 1, 9_900.0, 0.0, "industrial", 9_900.0, None)  # holds none
-    cand.add("frontage", "P2", 2, 5_000.0, 500.0, "industrial", 5_000.0, None)  # P2 passes
-    cand.add("whole", "P1", 0, 250_000.0, 25_000.0, "industrial", 250_000.0, None)
-    # P1's strip takes green it must plant again and lowers its need by 20 % of the strip:
-    # 1 − 0.2 = 0.8 m² planted per m²; P3's lowers the need only: −0.2; P2 and whole plots: none.
-    assert replant_rates(park, greens, cand) == pytest.approx({0: 0.8, 1: -0.2})
-    assert replant_rates(park, [], cand) == {}
+    layers = two_failing_plots()
+    # P3's green moves off its long edges: 100 × 100 m at x 900–1000, y 700–800 (1 ha, 3.4 %).
+    layers["plot_green"] = layers["plot_green"].set_geometry(
+        [*layers["plot_green"].geometry[:2], b(900, 700, 1000, 800)], crs=CRS
+    )
+    park = load_park(write_park(tmp_path / "park.gpkg", layers))
+    cset = load_criteria("vn-qcvn-01-2021")
+    greens = plot_green_criteria(cset.criteria)
+    shares = [c for c in cset.criteria if c.id == "VN21-LU-TRAFFIC"]
+    cand = _candidates(park, cset, {"VN21-LU-TRAFFIC": 1_000.0}, shares, [])
+    fronts = {cand.parcel[j]: j for j in range(len(cand)) if cand.kind[j] == "frontage"}
+    # P1 and P3 fail the 20 % floor (two_failing_plots), P2 meets it.
+    assert {p: cand.green_short[j] for p, j in fronts.items()} == {
+        "P1": True, "P2": False, "P3": True
+    }
+    # P1's plot green (x 10–60) reaches its road frontage (y = 100): its strip takes green the
+    # plot must plant again and lowers the need by 20 % of the strip, 1 − 0.2 = 0.8 m² planted
+    # per m². P3 has no road: its strip runs along a 990 m long edge (y = 600 or 900) and stops
+    # at building B3 (y 620–870), 20 or 30 m in, short of its green: it lowers the need only,
+    # −0.2. P2 passes: none.
+    assert replant_rates(greens, cand) == pytest.approx({fronts["P1"]: 0.8, fronts["P3"]: -0.2})
+    assert replant_rates([], cand) == {}

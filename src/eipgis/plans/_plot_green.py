@@ -74,9 +74,10 @@ def _needs(park: Park, criteria: list[Any], margin_m2: float) -> dict[str, float
     return needs
 
 
-def replant_rates(park: Park, criteria: list[Any], cand: Any) -> dict[int, float]:
-    """For each frontage strip of a plot that fails ``criteria`` (after the strip of the
-    boundary): the plot green it makes the plot plant per m² of strip.
+def replant_rates(criteria: list[Any], cand: Any) -> dict[int, float]:
+    """For each frontage strip of a plot short of plot green (``cand.green_short``, measured
+    after the strip of the boundary) when ``criteria`` plant it: the plot green the strip makes
+    the plot plant per m² of strip.
 
     A strip of ``s`` m² changes the plot's need ``t × area − green`` by ``green taken − t × s``.
     As for the strips' caps, a strip whose band holds any plot green is taken to be all green
@@ -85,12 +86,11 @@ def replant_rates(park: Park, criteria: list[Any], cand: Any) -> dict[int, float
     """
     if not criteria:
         return {}
-    failing = set(_needs(park, criteria, 0.0))
     t = max(float(c.threshold) for c in criteria)
     return {
         j: (1.0 if cand.plot_green[j] > 1e-6 else 0.0) - t
         for j in range(len(cand))
-        if cand.kind[j] == "frontage" and cand.parcel[j] in failing
+        if cand.kind[j] == "frontage" and cand.green_short[j]
     }
 
 

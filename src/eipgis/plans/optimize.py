@@ -390,7 +390,7 @@ def optimize(
     if any(v > 0 for v in needs.values()):
         cand = _candidates(stripped, cset, needs, shares, notes)
         chosen, solver_name = _solve(
-            cand, shares, numer, needs, solver, time_limit_s, replant_rates(stripped, greens, cand)
+            cand, shares, numer, needs, solver, time_limit_s, replant_rates(greens, cand)
         )
         operations += _operations(stripped, cand, chosen, notes)
     strip_planned = bool(strips and operations)
