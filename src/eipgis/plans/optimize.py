@@ -77,7 +77,9 @@ class Plan:
         The strip-forced bound: the bare bound plus the band land of classes with a floor
         (roads, technical land) that the isolation strip must turn green and that their floor
         must then win back elsewhere (:func:`eipgis.plans._bound.lower_bound_m2` proves it).
-        No plan converts less; ``lower_bound_ha`` stays the bare bound the gap is taken to.
+        No plan converts less land; ``lower_bound_ha`` stays the bare bound the gap is taken to.
+        Both add the bare plot-green deficit when plot green is targeted (a plan may plant up to
+        20 % of the strips it takes from failing plots less than that).
     """
 
     scenario: Scenario
