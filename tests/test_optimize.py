@@ -368,9 +368,9 @@ def test_sample_plan_is_the_bound_plus_the_roads_the_strip_takes(tmp_path):
         "+0.0 %)" in plan.summary()
     assert "+11.1 % (because: the 10 m isolation strip takes" in plan.summary()
     path = write_plan(plan, tmp_path / "plan.yaml")
-    assert "# Gap to the bound: plan converts 50.89 ha; lower bound 45.82 ha; +11.1 %" in (
-        path.read_text(encoding="utf-8")
-    )
+    head = path.read_text(encoding="utf-8")
+    assert "# Gap to the bound: plan converts 50.89 ha; lower bound 45.82 ha; +11.1 %" in head
+    assert "\n# Bound with the strip's forced losses: 50.8902 ha; plan +0.0 %\n" in head
     again = check(Scenario.from_yaml(path).apply(park))
     assert all(again[c].passed for c in QCVN_TARGETS)
     assert again["VN21-LU-TRAFFIC"].value == pytest.approx(0.10, abs=1e-4)
