@@ -453,6 +453,8 @@ def test_fence_road_forces_traffic_to_win_back_what_its_margin_cannot(tmp_path):
     assert plan.lower_bound_ha * 1e4 == pytest.approx(4_000, abs=0.5)
     assert plan.forced_bound_ha * 1e4 == pytest.approx(6_900, abs=0.5)
     assert plan.plan_ha * 1e4 == pytest.approx(6_900, abs=2.0)
+    # A bound above a plan that exists would be false (the cause once claimed 4,000 + 4,000 m²).
+    assert plan.plan_ha >= plan.forced_bound_ha
     assert plan.forced_gap == pytest.approx(0.0, abs=1e-3)
     assert plan.gap == pytest.approx(0.725, abs=1e-3)
     assert plan.gap_cause == (
