@@ -354,15 +354,23 @@ def test_sample_plan_is_the_bound_plus_the_roads_the_strip_takes(tmp_path):
     assert band_roads / 1e4 == pytest.approx(5.07, abs=0.01)
     assert plan.plan_ha == pytest.approx(plan.lower_bound_ha + band_roads / 1e4, rel=1e-4)
     assert plan.gap == pytest.approx(0.111, abs=0.001)
-    assert plan.gap_cause.startswith(
+    # The strip-forced bound (bare bound + those roads) is what the plan reaches: the 10 % aim
+    # against the bare bound cannot be met by any plan (45.82 × 1.10 = 50.40 < 50.89 ha).
+    assert plan.forced_bound_ha == pytest.approx(plan.lower_bound_ha + band_roads / 1e4, rel=1e-6)
+    assert plan.forced_bound_ha > 1.10 * plan.lower_bound_ha
+    assert plan.forced_gap == pytest.approx(0.0, abs=1e-4)
+    assert plan.gap_cause == (
         "the 10 m isolation strip takes 5.07 ha of traffic land inside the band, which must be "
-        f"made up elsewhere: no plan converts less than {plan.plan_ha:,.2f} ha (this one +0.0 %)"
+        f"made up elsewhere: no plan converts less than {plan.plan_ha:,.2f} ha (+11.1 % over the "
+        "bare bound, so no plan is within 10 % of it; this one +0.0 %)"
     )
+    assert "bound with the strip's forced losses: 50.89 ha (+11.1 % over the bare bound; plan "\
+        "+0.0 %)" in plan.summary()
     assert "+11.1 % (because: the 10 m isolation strip takes" in plan.summary()
     path = write_plan(plan, tmp_path / "plan.yaml")
-    assert "# Gap to the bound: plan converts 50.89 ha; lower bound 45.82 ha; +11.1 %" in (
-        path.read_text(encoding="utf-8")
-    )
+    head = path.read_text(encoding="utf-8")
+    assert "# Gap to the bound: plan converts 50.89 ha; lower bound 45.82 ha; +11.1 %" in head
+    assert "\n# Bound with the strip's forced losses: 50.8902 ha; plan +0.0 %\n" in head
     again = check(Scenario.from_yaml(path).apply(park))
     assert all(again[c].passed for c in QCVN_TARGETS)
     assert again["VN21-LU-TRAFFIC"].value == pytest.approx(0.10, abs=1e-4)
@@ -396,3 +404,64 @@ def test_mixed_shape_park_plan_within_ten_percent(tmp_path):
     results = run_written_plan(CliRunner(), out, tmp_path / "run")
     assert all(results[c]["passed"] for c in ("T-GREEN", "T-TRAFFIC", "T-STRIP"))
     assert results["T-TRAFFIC"]["value"] == pytest.approx(0.18, abs=1e-4)
+
+
+# --- the strip-forced bound ------------------------------------------------------------------
+
+
+def test_strip_forced_bound_by_hand():
+    """The bare bound and the strip-forced bound on figures worked out by hand."""
+    from eipgis.plans._bound import lower_bound_m2, strip_forced_m2
+
+    cset = load_criteria("vn-qcvn-01-2021")
+    shares = [c for c in cset.criteria if c.id in ("VN21-LU-GREEN", "VN21-LU-TRAFFIC", "VN21-LU-TECH")]
+    # A 100 ha park: green 8 ha (lacks 20,000 m²), traffic 9 ha (lacks 10,000 m²), technical
+    # 1.5 ha (5,000 m² above its 1 %). The band's ungreen land: 12,000 m² of road, 3,000 m² of
+    # technical land, 15,000 m² of plots, all of which must turn green (a 100 % strip).
+    needs = {"VN21-LU-GREEN": 20_000.0, "VN21-LU-TRAFFIC": 10_000.0, "VN21-LU-TECH": -5_000.0}
+    band = {"traffic": 12_000.0, "technical": 3_000.0, "industrial": 15_000.0}
+    # bare: max(green 20,000, band 30,000) + traffic 10,000 = 40,000
+    assert lower_bound_m2(shares, needs, 30_000.0) == pytest.approx(40_000)
+    # forced: 30,000 + traffic 10,000 + 12,000 + technical max(−5,000 + 3,000, 0) = 52,000
+    assert lower_bound_m2(shares, needs, 30_000.0, band) == pytest.approx(52_000)
+    # A 90 % strip on a 100,000 m² band with 70,000 m² green: 20,000 m² must turn green; the
+    # 18,000 m² that are not road can spare the road all but 2,000 m² of it.
+    assert strip_forced_m2(["traffic"], 20_000.0, band) == pytest.approx(2_000)
+    assert strip_forced_m2(["technical"], 20_000.0, band) == 0.0
+    # bare 20,000 + 10,000; forced max(20,000, 20,000) + 10,000 + 2,000 + 0 = 32,000
+    assert lower_bound_m2(shares, needs, 20_000.0) == pytest.approx(30_000)
+    assert lower_bound_m2(shares, needs, 20_000.0, band) == pytest.approx(32_000)
+
+
+def test_fence_road_forces_traffic_to_win_back_what_its_margin_cannot(tmp_path):
+    """The small park with a road along its south fence: the strip must take the road, the
+    traffic floor's margin absorbs part of the loss, the rest widens the inner road."""
+    path = small_park(tmp_path, 0)
+    layers = {"boundary": gpd.read_file(path, layer="boundary"),
+              "landuse": gpd.read_file(path, layer="landuse")}
+    lu = layers["landuse"]
+    lu.loc[lu["parcel_id"] == "R1", "landuse"] = "GT"  # the 400 m × 10 m south ring is a road
+    path = write_park(tmp_path / "fence_road.gpkg", layers)
+    crit_path = tmp_path / "criteria.yaml"
+    crit_path.write_text(CRITERIA.format(green=0.10, traffic=0.17), encoding="utf-8")
+    plan = optimize(load_park(path), criteria=load_criteria(crit_path), solver="cbc")
+    assert plan.passed
+    # By hand, on 120,000 m²: green ring 13,600 − 4,000 = 9,600 m² (lacks 12,000 − 9,600 =
+    # 2,400); traffic 4,000 + 7,600 + 9,900 = 21,500 m² (1,100 above 20,400); the band's
+    # ungreen land is the 4,000 m² road. Bare bound: max(2,400, 4,000) + 0 = 4,000 m².
+    # Forced: 4,000 + max(−1,100 + 4,000, 0) = 6,900 m² (the plan adds 0.5 m² of margin).
+    assert plan.lower_bound_ha * 1e4 == pytest.approx(4_000, abs=0.5)
+    assert plan.forced_bound_ha * 1e4 == pytest.approx(6_900, abs=0.5)
+    assert plan.plan_ha * 1e4 == pytest.approx(6_900, abs=2.0)
+    # A bound above a plan that exists would be false (the cause once claimed 4,000 + 4,000 m²).
+    assert plan.plan_ha >= plan.forced_bound_ha
+    assert plan.forced_gap == pytest.approx(0.0, abs=1e-3)
+    assert plan.gap == pytest.approx(0.725, abs=1e-3)
+    assert plan.gap_cause == (
+        "the 10 m isolation strip takes 0.40 ha of traffic land inside the band, which must be "
+        "made up elsewhere: no plan converts less than 0.69 ha (+72.5 % over the bare bound, "
+        "so no plan is within 10 % of it; this one +0.0 %)"
+    )
+    assert "bound with the strip's forced losses: 0.69 ha (+72.5 % over the bare bound" in (
+        plan.summary()
+    )

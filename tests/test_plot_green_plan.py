@@ -107,11 +107,19 @@ def test_sample_plan_passes_plot_green_when_targeted():
     main = park.buildings[park.buildings["main"]].union_all()
     added = shapely.difference(new_park.plot_green.union_all(), park.plot_green.union_all())
     assert shapely.area(shapely.intersection(added, main)) < 1e-3
-    # Planting changes no plot's building density: the same as the plan without it.
+    # Planting changes no plot's building density: the same as the plan's land changes alone.
     density = plan.report["VN21-PLOT-DENSITY"].measure.per_feature["value"]
-    land_plan = optimize(park)
-    land_only = land_plan.report["VN21-PLOT-DENSITY"].measure.per_feature["value"]
+    data = yaml.safe_load(plan.scenario.to_yaml())
+    land_ops = [op for op in data["operations"] if op["op"] != "plot_green"]
+    assert len(land_ops) == len(data["operations"]) - 1
+    land_sc = Scenario.from_dict({**data, "operations": land_ops})
+    land_only = check(land_sc.apply(park))["VN21-PLOT-DENSITY"].measure.per_feature["value"]
     assert density.to_dict() == land_only.to_dict()
+    # The programme weighs the plot green a strip makes a failing plot plant again: the plan
+    # plants 20.66 ha where the plots lack 20.54 ha (21.09 ha before it did).
+    assert plan.plot_green_ha == pytest.approx(20.66, abs=0.01)
+    assert plan.plan_ha <= plan.forced_bound_ha * 1.003
+    land_plan = optimize(park)
     # Frontage strips push no plot that meets the plot-green rule under it (they used to: 11).
     assert land_plan.report["VN21-PLOT-GREEN"].features == plan.baseline["VN21-PLOT-GREEN"].features
 
@@ -190,3 +198,33 @@ def test_a_plot_without_open_ground_is_infeasible_and_named(tmp_path):
         "VN21-PLOT-GREEN cannot be met by planting inside the plots: P3 needs 29,400 m², "
         "has 0 m² of open ground (buildings cover the rest). Fix: free ground in these plots"
     )
+
+
+def test_replant_rates_weigh_strips_of_failing_plots(tmp_path):
+    """The programme's weight on a strip of a plot failing VN21-PLOT-GREEN (20 %)."""
+    from eipgis.criteria import load_criteria
+    from eipgis.plans._candidates import _candidates
+    from eipgis.plans._plot_green import plot_green_criteria, replant_rates
+
+    layers = two_failing_plots()
+    # P3's green moves off its long edges: 100 × 100 m at x 900–1000, y 700–800 (1 ha, 3.4 %).
+    layers["plot_green"] = layers["plot_green"].set_geometry(
+        [*layers["plot_green"].geometry[:2], b(900, 700, 1000, 800)], crs=CRS
+    )
+    park = load_park(write_park(tmp_path / "park.gpkg", layers))
+    cset = load_criteria("vn-qcvn-01-2021")
+    greens = plot_green_criteria(cset.criteria)
+    shares = [c for c in cset.criteria if c.id == "VN21-LU-TRAFFIC"]
+    cand = _candidates(park, cset, {"VN21-LU-TRAFFIC": 1_000.0}, shares, [])
+    fronts = {cand.parcel[j]: j for j in range(len(cand)) if cand.kind[j] == "frontage"}
+    # P1 and P3 fail the 20 % floor (two_failing_plots), P2 meets it.
+    assert {p: cand.green_short[j] for p, j in fronts.items()} == {
+        "P1": True, "P2": False, "P3": True
+    }
+    # P1's plot green (x 10–60) reaches its road frontage (y = 100): its strip takes green the
+    # plot must plant again and lowers the need by 20 % of the strip, 1 − 0.2 = 0.8 m² planted
+    # per m². P3 has no road: its strip runs along a 990 m long edge (y = 600 or 900) and stops
+    # at building B3 (y 620–870), 20 or 30 m in, short of its green: it lowers the need only,
+    # −0.2. P2 passes: none.
+    assert replant_rates(greens, cand) == pytest.approx({fronts["P1"]: 0.8, fronts["P3"]: -0.2})
+    assert replant_rates([], cand) == {}

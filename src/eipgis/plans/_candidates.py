@@ -37,6 +37,7 @@ class _Candidates:
     tiers: list[list[float]] = field(default_factory=list)  # frontage: m² per depth tier
     depth: list[float] = field(default_factory=list)  # frontage: the deepest strip (m)
     road: list[bool] = field(default_factory=list)  # frontage: along a road (not its longest edge)
+    green_short: list[bool] = field(default_factory=list)  # the plot fails the plot-green floor
 
     def add(
         self,
@@ -52,8 +53,10 @@ class _Candidates:
         tiers: list[float] | None = None,
         depth: float = 0.0,
         road: bool = False,
+        green_short: bool = False,
     ) -> None:
         self.road.append(road)
+        self.green_short.append(green_short)
         self.tenant.append(tenant)
         self.tiers.append(tiers if tiers is not None else [area])
         self.depth.append(depth)
@@ -293,6 +296,7 @@ def _candidates(
                 tiers=[float(v) for v in tiers[n] if v > 0],
                 depth=float(dmax[n]),
                 road=bool(on_road[n]),
+                green_short=not bool(green_ok[i]),
             )
         group += 1
     return out

@@ -25,11 +25,15 @@ def _solve(
     needs: dict[str, float],
     solver: str,
     time_limit_s: float,
+    replant: dict[int, float] | None = None,
 ) -> tuple[list[tuple[int, str, float]], str]:
     """Choose candidates, their new classes and (for divisible land) how much: a MIP (PuLP).
 
     Reserve and unassigned land and the frontage strips of industrial plots are divisible: a
     continuous area per class (a strip's per depth tier). Whole plots are binary choices.
+    ``replant`` (candidate → m² of plot green to plant per m² of its strip, negative where the
+    strip lowers a failing plot's need more than it takes) weighs the plot green a strip makes
+    a failing plot plant, below the cost and above the depth tiers.
     """
     import numpy as np
     import pulp
@@ -115,6 +119,10 @@ def _solve(
     penalty += np.where(
         np.array(cand.tenant, dtype=bool) & (np.array(cand.kind) == "whole"), 1e-2 * top, 0.0
     )
+    # Plot green a strip makes a failing plot plant again is land the plan touches too: 1e-3
+    # per m² planted (at most 8e-4 per m² of strip, eight depth tiers).
+    for j, rate in (replant or {}).items():
+        off_road[j] += 1e-3 * top * rate
     prob += pulp.lpSum(
         (cost[j] + (eps + penalty[j]) * area[j]) * v for (j, _), v in x.items()
     ) + pulp.lpSum(

@@ -74,6 +74,26 @@ def _needs(park: Park, criteria: list[Any], margin_m2: float) -> dict[str, float
     return needs
 
 
+def replant_rates(criteria: list[Any], cand: Any) -> dict[int, float]:
+    """For each frontage strip of a plot short of plot green (``cand.green_short``, measured
+    after the strip of the boundary) when ``criteria`` plant it: the plot green the strip makes
+    the plot plant per m² of strip.
+
+    A strip of ``s`` m² changes the plot's need ``t × area − green`` by ``green taken − t × s``.
+    As for the strips' caps, a strip whose band holds any plot green is taken to be all green
+    (a rate of ``1 − t``); one holding none lowers the need (``−t``). Plots that pass get no
+    rate: their strips may not push them under the floor.
+    """
+    if not criteria:
+        return {}
+    t = max(float(c.threshold) for c in criteria)
+    return {
+        j: (1.0 if cand.plot_green[j] > 1e-6 else 0.0) - t
+        for j in range(len(cand))
+        if cand.kind[j] == "frontage" and cand.green_short[j]
+    }
+
+
 def plant(
     park: Park, criteria: list[Any], *, margin_m2: float, notes: list[str]
 ) -> Planting:

@@ -22,7 +22,7 @@ from ._candidates import (
     _need_by_class,
 )
 from ._milp import _MARGIN_M2, _solve
-from ._plot_green import plant, plot_green_bound_m2, plot_green_criteria
+from ._plot_green import plant, plot_green_bound_m2, plot_green_criteria, replant_rates
 
 if TYPE_CHECKING:
     from ..criteria import ComplianceReport, CriteriaSet
@@ -73,6 +73,13 @@ class Plan:
     plot_green_ha, plot_green_bound_ha : float
         Plot green the plan plants inside failing plots (the land stays industrial: it is not
         in ``industrial_lost_ha`` nor in ``cost``), and the bare plot-green deficit.
+    forced_bound_ha : float
+        The strip-forced bound: the bare bound plus the band land of classes with a floor
+        (roads, technical land) that the isolation strip must turn green and that their floor
+        must then win back elsewhere (:func:`eipgis.plans._bound.lower_bound_m2` proves it).
+        No plan converts less land; ``lower_bound_ha`` stays the bare bound the gap is taken to.
+        Both add the bare plot-green deficit when plot green is targeted (a plan may plant up to
+        20 % of the strips it takes from failing plots less than that).
     """
 
     scenario: Scenario
@@ -92,6 +99,7 @@ class Plan:
     gap_cause: str | None = None
     plot_green_ha: float = 0.0
     plot_green_bound_ha: float = 0.0
+    forced_bound_ha: float = 0.0
 
     @property
     def gap(self) -> float:
@@ -104,11 +112,17 @@ class Plan:
         text = (
             f"{'phương án chuyển đổi' if vi else 'plan converts'} {self.plan_ha:,.2f} ha; "
             f"{'cận dưới' if vi else 'lower bound'} {self.lower_bound_ha:,.2f} ha; "
-            f"{max(self.gap * 100, 0.0) if abs(self.gap) < 5e-4 else self.gap * 100:+.1f} %"
+            f"{_percent(self.gap)} %"
         )
         if self.gap_cause:
             text += f" ({'nguyên nhân' if vi else 'because'}: {self.gap_cause})"
         return text
+
+    @property
+    def forced_gap(self) -> float:
+        """How far the plan lies above the strip-forced bound (0.0: no plan converts less)."""
+        bound = max(self.forced_bound_ha, self.lower_bound_ha)
+        return self.plan_ha / bound - 1.0 if bound > 0 else 0.0
 
     @property
     def passed(self) -> bool:
@@ -128,6 +142,20 @@ class Plan:
             + f"{self.ratio:,.3f})",
             ("  khoảng cách tới cận dưới: " if vi else "  gap to the bound: ")
             + self.gap_text(lang=lang),
+        ]
+        if self.forced_bound_ha > self.lower_bound_ha + 1e-4:
+            lines.append(
+                (
+                    "  cận dưới kể cả đất dải cách ly buộc phải lấy: "
+                    if vi
+                    else "  bound with the strip's forced losses: "
+                )
+                + f"{self.forced_bound_ha:,.2f} ha ("
+                + f"{(self.forced_bound_ha / self.lower_bound_ha - 1) * 100:+.1f} % "
+                + ("so với cận dưới; phương án " if vi else "over the bare bound; plan ")
+                + f"{_percent(self.forced_gap)} %)"
+            )
+        lines += [
             ("  đất công nghiệp giảm: " if vi else "  industrial land lost: ")
             + f"{self.industrial_lost_ha:,.2f} ha ("
             + ("tối thiểu " if vi else "at least ")
@@ -154,6 +182,11 @@ class Plan:
         lines.append(f"  solver: {self.solver}, {self.candidates} candidates, {self.seconds:.2f} s")
         lines += [f"  - {n}" for n in self.notes]
         return "\n".join(lines) + "\n"
+
+
+def _percent(ratio: float) -> str:
+    """'+1.7' for 0.017; a rounding error below 0.05 % shows as '+0.0', never '-0.0'."""
+    return f"{max(ratio * 100, 0.0) if abs(ratio) < 5e-4 else ratio * 100:+.1f}"
 
 
 def _target_criteria(cset: CriteriaSet, only: list[str] | None) -> tuple[list[Any], list[Any]]:
@@ -267,8 +300,9 @@ def optimize(
     operations: list[dict[str, Any]] = []
 
     # 1. The isolation strip: the whole band becomes green (there is nothing to choose).
-    strip_ungreen_m2 = 0.0
+    strip_need_m2 = 0.0
     band_industrial_m2 = 0.0
+    strip_of_width: dict[float, tuple[float, str]] = {}  # width → (band land to turn, its class)
     for c in strips:
         r = baseline[c.id]
         if r.passed:
@@ -288,18 +322,23 @@ def optimize(
                 }
             )
         assert r.measure is not None, "check() keeps the measure of every result"
-        strip_ungreen_m2 = max(strip_ungreen_m2, (1.0 - r.value) * r.measure.extent_m2)
+        need = max((float(c.threshold) - r.value) * r.measure.extent_m2, 0.0)
+        strip_need_m2 = max(strip_need_m2, need)
+        strip_of_width[width] = max(strip_of_width.get(width, (0.0, "")), (need, _classes_of(c)[0]))
         if float(c.threshold) < 1.0:
             notes.append(
                 f"{c.id} asks for {float(c.threshold):.0%} of the band; "
                 "the plan makes all of it green"
             )
     stripped = park
+    band_m2: dict[str, float] = {}
     if operations:
         stripped, log = Scenario.from_dict(
             {"schema_version": 1, "name": "strip", "operations": operations}
         ).apply_with_log(park)
         band_industrial_m2 = float(log.loc[log["from"] == "industrial", "area_m2"].sum())
+        band = log[log["op"] == "green_strip"].groupby("from")["area_m2"].sum()
+        band_m2 = {str(k): float(a) for k, a in band.items()}
 
     # 2. What each land-share criterion still lacks.
     needs: dict[str, float] = {}
@@ -309,7 +348,16 @@ def optimize(
         numer[c.id] = (n, denom)
         t = float(c.threshold)
         needs[c.id] = (t * denom - n) if c.op in (">=", ">") else (n - t * denom)
-    lower = _lower_bound(baseline, shares, strip_ungreen_m2)
+    lower = _lower_bound(baseline, shares, strip_need_m2)
+    # The strip-forced bound: the band land of floored classes that the strip must turn green
+    # (for the widest strip, the one applied) is land those classes must win back.
+    forced = lower
+    if band_m2:
+        width_need, strip_class = strip_of_width[max(o["width_m"] for o in operations)]
+        forced = max(
+            _lower_bound(baseline, shares, width_need, band_m2=band_m2, strip_class=strip_class),
+            lower,
+        )
     green_bound_m2 = plot_green_bound_m2(baseline, greens)
     # After the (forced) strip the remaining shortfalls are exact; what reserve and unassigned
     # land cannot fill must come from industrial land, on top of the industrial land in the band.
@@ -343,7 +391,9 @@ def optimize(
     applied = len(operations)  # the strip and bulk rezones: already applied to ``stripped``
     if any(v > 0 for v in needs.values()):
         cand = _candidates(stripped, cset, needs, shares, notes)
-        chosen, solver_name = _solve(cand, shares, numer, needs, solver, time_limit_s)
+        chosen, solver_name = _solve(
+            cand, shares, numer, needs, solver, time_limit_s, replant_rates(greens, cand)
+        )
         operations += _operations(stripped, cand, chosen, notes)
     strip_planned = bool(strips and operations)
     planted = _plant_plot_green(stripped, operations[applied:], greens, notes)
@@ -416,9 +466,12 @@ def optimize(
             "after applying the plan these targeted criteria still fail: " + ", ".join(failing)
         )
     bound_m2 = lower + green_bound_m2
+    forced_m2 = forced + green_bound_m2
     ratio = plan_m2 / bound_m2 if bound_m2 > 0 else 1.0
     cause = (
-        _gap_cause(changes, baseline, report, shares, strips, cand, chosen, bound_m2, plan_m2)
+        _gap_cause(
+            changes, baseline, report, shares, strips, cand, chosen, bound_m2, plan_m2, forced_m2
+        )
         if ratio > 1.0 + GAP_EXPLAINED
         else None
     )
@@ -442,6 +495,7 @@ def optimize(
         gap_cause=cause,
         plot_green_ha=planted_m2 / 1e4,
         plot_green_bound_ha=green_bound_m2 / 1e4,
+        forced_bound_ha=forced_m2 / 1e4,
     )
 
 
@@ -525,14 +579,31 @@ def _describe(
     return text[0].upper() + text[1:]
 
 
-def _lower_bound(baseline: ComplianceReport, shares: list[Any], strip_m2: float) -> float:
+def _lower_bound(
+    baseline: ComplianceReport,
+    shares: list[Any],
+    strip_m2: float,
+    *,
+    band_m2: dict[str, float] | None = None,
+    strip_class: str = "green",
+) -> float:
     """Land that must change class whatever the plan (m²): :func:`lower_bound_m2` of the
-    baseline's shortfalls and the strip's ungreen band."""
-    needs = {
-        c.id: baseline[c.id].gap.get("area_ha", 0.0) * 1e4 if not baseline[c.id].passed else 0.0
-        for c in shares
-    }
-    return lower_bound_m2(shares, needs, strip_m2)
+    baseline's shortfalls and the band land the strip must turn green (the bare bound); with
+    ``band_m2``, the band's ungreen land by class, the strip-forced bound (signed shortfalls:
+    a floor's slack absorbs what the strip takes from it)."""
+    if band_m2 is None:
+        needs = {
+            c.id: baseline[c.id].gap.get("area_ha", 0.0) * 1e4 if not baseline[c.id].passed
+            else 0.0
+            for c in shares
+        }
+        return lower_bound_m2(shares, needs, strip_m2)
+    signed = {}
+    for c in shares:
+        m = baseline[c.id].measure
+        assert m is not None, "check() keeps the measure of every result"
+        signed[c.id] = (float(c.threshold) - m.value) * m.extent_m2
+    return lower_bound_m2(shares, signed, strip_m2, band_m2, strip_class)
 
 
 def _operations(
@@ -638,8 +709,10 @@ def _gap_cause(
     chosen: list[tuple[int, str, float]],
     bound_m2: float,
     plan_m2: float,
+    forced_m2: float,
 ) -> str:
-    """Which constraint keeps the plan above its lower bound, in a planner's words."""
+    """Which constraint keeps the plan above its lower bound, in a planner's words
+    (``forced_m2``: the strip-forced bound, :func:`lower_bound_m2` with the band's land)."""
     land = changes[changes["layer"] == "landuse"]
     causes: list[tuple[float, str]] = []
     # Land the isolation strip takes from a class that has its own floor: it must be made up.
@@ -649,17 +722,19 @@ def _gap_cause(
         "reserve",
     }
     band = land[(land["op"] == "green_strip") & land["from"].isin(sorted(floors))]
-    if len(band):
+    if len(band) and forced_m2 > bound_m2 + 1.0:
         width = max((float(_width(c)) for c in strips), default=10.0)
         by = band.groupby("from")["area_m2"].sum()
+        over = forced_m2 / bound_m2 - 1.0
         causes.append(
             (
-                float(by.sum()),
+                forced_m2 - bound_m2,
                 f"the {width:g} m isolation strip takes "
                 + ", ".join(f"{a / 1e4:,.2f} ha of {k} land" for k, a in by.items())
                 + " inside the band, which must be made up elsewhere: no plan converts less than "
-                f"{(bound_m2 + float(by.sum())) / 1e4:,.2f} ha "
-                f"(this one {plan_m2 / (bound_m2 + float(by.sum())) * 100 - 100:+.1f} %)",
+                f"{forced_m2 / 1e4:,.2f} ha ({over * 100:+.1f} % over the bare bound"
+                + (", so no plan is within 10 % of it" if over > GAP_EXPLAINED else "")
+                + f"; this one {plan_m2 / forced_m2 * 100 - 100:+.1f} %)",
             )
         )
     # Land beyond a criterion's need: indivisible pieces (whole plots) overshoot it.
@@ -713,6 +788,13 @@ def write_plan(plan: Plan, path: str | os.PathLike[str], *, overwrite: bool = Fa
             f"ratio {plan.ratio:,.4f}"
         ),
         f"# Gap to the bound: {plan.gap_text()}",
+    ]
+    if plan.forced_bound_ha > plan.lower_bound_ha + 1e-4:
+        head.append(
+            f"# Bound with the strip's forced losses: {plan.forced_bound_ha:,.4f} ha; "
+            f"plan {_percent(plan.forced_gap)} %"
+        )
+    head += [
         (
             f"# Industrial land lost: {plan.industrial_lost_ha:,.4f} ha "
             f"(at least {plan.industrial_lost_bound_ha:,.4f} ha)"
