@@ -182,3 +182,17 @@ def test_scheduler_and_worker_as_separate_processes(parks, tmp_path, capsys):
             if proc is not None:
                 proc.terminate()
                 proc.wait(timeout=30)
+
+
+def test_observed_green_from_a_land_cover_raster_is_part_of_the_run(tmp_path):
+    root = Path(__file__).resolve().parents[1] / "layers"
+    entries = [ParkEntry(source=str(root / "tang_loong.gpkg"))]
+    result = run_portfolio(entries, "vn-qcvn-01-2021", workers=1,
+                           landcover=str(root / "tang_loong_landcover.tif"))
+    from eipgis.raster import with_observed_green
+
+    cset = with_observed_green("vn-qcvn-01-2021", root / "tang_loong_landcover.tif")
+    direct = eipgis.check(eipgis.load_park(root / "tang_loong.gpkg"), cset)
+    by_id = {r["id"]: r for r in result.parks[0]["results"]}
+    assert "OBS-GREEN" in by_id
+    assert by_id["OBS-GREEN"]["value"] == pytest.approx(direct["OBS-GREEN"].value, abs=1e-6)
