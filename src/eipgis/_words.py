@@ -18,6 +18,7 @@ __all__ = [
     "LANGS",
     "MATERIAL_COLOURS",
     "PLAN_WORDS",
+    "PORTFOLIO_WORDS",
     "WORDS",
     "check_lang",
     "co2_columns",
@@ -418,3 +419,41 @@ def measured_from_text(kind: Any, buildings: Any, w: dict[str, str]) -> str | No
     if kind in ("polygon", "point"):
         return w[f"from_{kind}"]
     return None
+
+
+# --- portfolio (eipgis portfolio: many parks at once) ---------------------------------------
+
+#: Words of the portfolio page and the portfolio progress lines.
+PORTFOLIO_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Portfolio of industrial parks", "provinces": "Provinces (geoBoundaries, simplified)",
+        "parks": "Parks (outline coloured by result)",
+        "park": "Park", "area": "Area", "result": "Result", "failing": "Failing criteria",
+        "criteria_set": "Criteria set", "date": "Date", "pass": "pass", "fail": "fail",
+        "open": "no failure, some not assessed", "not_assessed": "not assessed",
+        "passed": "passed", "failed": "failed", "criteria_axis": "criteria",
+        "chart_alt": "Criteria passed, failed and not assessed per park",
+        "chart_caption": "Criteria passed (green), failed (red) and not assessed (ochre) per park.",
+        "errors": "Parks that could not be checked",
+        "summary": "{n} parks checked, {fail} with failing criteria, {errors} could not be read",
+        "progress": "[{done}/{total}] {park}: {text}",
+        "progress_fail": "{n} of {total} criteria fail", "progress_pass": "all {total} criteria pass",
+        "progress_error": "not checked: {message}",
+    },
+    "vi": {
+        "title": "Danh mục các khu công nghiệp", "provinces": "Tỉnh, thành phố (geoBoundaries, giản lược)",
+        "parks": "Các khu công nghiệp (màu viền theo kết quả)",
+        "park": "Khu công nghiệp", "area": "Diện tích", "result": "Kết quả",
+        "failing": "Tiêu chí không đạt", "criteria_set": "Bộ tiêu chí", "date": "Ngày",
+        "pass": "đạt", "fail": "không đạt", "open": "không có tiêu chí trượt, một số chưa đánh giá",
+        "not_assessed": "chưa đánh giá", "passed": "đạt", "failed": "không đạt",
+        "criteria_axis": "số tiêu chí",
+        "chart_alt": "Số tiêu chí đạt, không đạt và chưa đánh giá của từng khu",
+        "chart_caption": "Số tiêu chí đạt (xanh), không đạt (đỏ) và chưa đánh giá (vàng đất) của từng khu.",
+        "errors": "Các khu không kiểm tra được",
+        "summary": "Đã kiểm tra {n} khu, {fail} khu có tiêu chí không đạt, {errors} khu không đọc được",
+        "progress": "[{done}/{total}] {park}: {text}",
+        "progress_fail": "{n}/{total} tiêu chí không đạt", "progress_pass": "đạt cả {total} tiêu chí",
+        "progress_error": "không kiểm tra được: {message}",
+    },
+}

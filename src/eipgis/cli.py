@@ -481,6 +481,81 @@ def rasterize(park: str, output: str, resolution_m: float, overwrite: bool, crs:
 EXIT_BUG = 70
 
 
+@cli.command()
+@click.argument("parks", nargs=-1, type=click.Path())
+@click.option("--list", "park_list", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="A YAML list of parks (paths, or source/name/crs/criteria per park).")
+@click.option("--criteria", "criteria", default=None,
+              help="Criteria set for every park [default: the list's, else vn-qcvn-01-2021].")
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False), required=True,
+              help="Folder for portfolio.json, portfolio.csv and portfolio.html.")
+@click.option("--overwrite", is_flag=True, help="Replace earlier outputs in the folder.")
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Worker processes of the local Dask cluster [default: up to 2].")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="An existing Dask scheduler (tcp://host:8786) instead of a local cluster.")
+@click.option("--timeout", type=click.FloatRange(0.1, 600), default=10.0, show_default=True,
+              help="Seconds to wait for --scheduler to answer.")
+@click.option("--lang", type=click.Choice(["en", "vi"]), default="en", show_default=True)
+@click.option("--landcover", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="Land-cover or NDVI raster covering the parks: adds OBS-GREEN to every park.")
+@click.option("--green-classes", default=None, metavar="CODES",
+              help="Land-cover codes that are green [default: 10,20,30, ESA WorldCover].")
+@click.option("--ndvi-min", type=float, default=None, metavar="NDVI",
+              help="Read --landcover as NDVI; a pixel is green at NDVI >= this.")
+@click.option("--strict", is_flag=True, help="Exit with 1 when a park fails or cannot be read.")
+def portfolio(parks: tuple[str, ...], park_list: str | None, criteria: str | None, out_dir: str,
+              overwrite: bool, workers: int | None, scheduler: str | None, timeout: float, lang: str,
+              landcover: str | None, green_classes: str | None, ndvi_min: float | None,
+              strict: bool) -> None:
+    """Check many PARKS (or a --list) on Dask and compare them: JSON, CSV and an offline page."""
+    from . import portfolio as pf
+    from ._words import PORTFOLIO_WORDS
+    from .criteria import load_criteria
+
+    inputs = _checked(("park list", park_list), ("land-cover raster", landcover))
+    entries = [pf.ParkEntry(source=p) for p in parks]
+    list_criteria = None
+    if park_list:
+        listed, list_criteria = pf.read_park_list(park_list)
+        entries += listed
+    if not entries:
+        raise InputError("no park given. Fix: name park files (eipgis portfolio A.gpkg B.gpkg -o DIR) "
+                         "or a list (--list parks.yaml).")
+    criteria = criteria or list_criteria or "vn-qcvn-01-2021"
+    for e in entries:
+        if "://" not in e.source:
+            inputs += _park_inputs(e.source, f"the park {e.source}")
+    refuse_outputs([Path(out_dir) / name for name in pf.OUTPUT_FILES], overwrite=overwrite,
+                   inputs=inputs + _criteria_inputs(criteria))
+    load_criteria(criteria)
+    options: dict[str, Any] = {}
+    if green_classes:
+        options["green_classes"] = green_classes
+    if ndvi_min is not None:
+        options["ndvi_min"] = ndvi_min
+    if options and not landcover:
+        raise InputError("--green-classes/--ndvi-min need --landcover FILE (the raster).")
+    w = PORTFOLIO_WORDS[lang]
+
+    def progress(done: int, total: int, row: dict[str, Any]) -> None:
+        if "error" in row:
+            text = w["progress_error"].format(message=str(row["error"]).splitlines()[0][:200])
+        elif row["failing"]:
+            text = w["progress_fail"].format(n=len(row["failing"]), total=len(row["results"]))
+        else:
+            text = w["progress_pass"].format(total=len(row["results"]))
+        click.echo(w["progress"].format(done=done, total=total, park=row["park"], text=text), err=True)
+
+    result = pf.run_portfolio(entries, criteria, workers=workers, scheduler=scheduler,
+                              landcover=landcover, raster_options=options, progress=progress,
+                              timeout=timeout)
+    pf.write_portfolio(result, out_dir, lang=lang, overwrite=overwrite)
+    click.echo(f"wrote {', '.join(pf.OUTPUT_FILES)} to {out_dir}/ ({result.workers})", err=True)
+    if strict and (result.errors or any(p["failing"] for p in result.parks)):
+        sys.exit(1)
+
+
 def _save_traceback() -> Path | None:
     """Write the current exception's traceback to a crash file; None when that fails too.
 
