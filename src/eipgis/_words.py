@@ -14,6 +14,7 @@ __all__ = [
     "CHECK_WORDS",
     "COMPARE_WORDS",
     "HAZARD_COLOURS",
+    "INVEST_WORDS",
     "KINDS",
     "LANGS",
     "MATERIAL_COLOURS",
@@ -418,3 +419,20 @@ def measured_from_text(kind: Any, buildings: Any, w: dict[str, str]) -> str | No
     if kind in ("polygon", "point"):
         return w[f"from_{kind}"]
     return None
+
+
+# --- investment appraisal (eipgis invest) -------------------------------------------------------
+
+#: Words of the investment appraisal: the MACC chart and the terminal table.
+INVEST_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "macc_title": "Marginal abatement cost curve (cheapest tonne of CO₂ first)",
+        "macc_x": "CO₂ avoided (t/yr, cumulative)", "macc_y": "Cost per t CO₂ ({currency}/t)",
+        "irr_none": "undefined",
+    },
+    "vi": {
+        "macc_title": "Đường chi phí giảm phát thải biên (tấn CO₂ rẻ nhất trước)",
+        "macc_x": "CO₂ tránh được (t/năm, cộng dồn)", "macc_y": "Chi phí mỗi tấn CO₂ ({currency}/t)",
+        "irr_none": "không xác định",
+    },
+}

@@ -481,6 +481,43 @@ def rasterize(park: str, output: str, resolution_m: float, overwrite: bool, crs:
 EXIT_BUG = 70
 
 
+@cli.command()
+@click.argument("measures", type=click.Path(dir_okay=False))
+@click.option("--params", "params_file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="Appraisal parameters (YAML: currency, discount_rate, unit_costs, prices, each sourced).")
+@click.option("--links", "links_file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="links.csv of eipgis symbiosis: route lengths, modes and CO2 of the measures' links.")
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False), required=True,
+              help="Folder for measures.json, measures.csv, sensitivity.csv and macc.png.")
+@click.option("--overwrite", is_flag=True, help="Replace earlier outputs in the folder.")
+@click.option("--lang", type=click.Choice(["en", "vi"]), default="en", show_default=True)
+def invest(measures: str, params_file: str | None, links_file: str | None, out_dir: str, overwrite: bool,
+           lang: str) -> None:
+    """Appraise MEASURES (symbiosis links, RECP actions): NPV, IRR, payback, cost per t CO2, MACC."""
+    from .invest import load_parameters, read_measures
+    from .invest._write import OUTPUT_FILES, write_appraisal
+
+    inputs = _checked(("measures file", measures), ("parameters file", params_file), ("links file", links_file))
+    refuse_outputs([Path(out_dir) / name for name in OUTPUT_FILES], overwrite=overwrite, inputs=inputs)
+    params = load_parameters(params_file)
+    links = None
+    if links_file:
+        from .symbiosis.register import _read_links
+
+        links, _, _ = _read_links(links_file)
+    table = read_measures(measures, params, links=links)
+    written = write_appraisal(table, params, out_dir, lang=lang, overwrite=overwrite)
+    from .invest.appraisal import appraise
+
+    appraised = appraise(table, params)
+    for row in appraised.sort_values("npv", ascending=False).to_dict("records"):
+        irr = "–" if row["irr"] is None or row["irr"] != row["irr"] else f"{row['irr'] * 100:.1f} %"
+        payback = ("never" if row["payback_years"] is None or row["payback_years"] != row["payback_years"]
+                   else f"{row['payback_years']:.1f} yr")
+        click.echo(f"{row['id']}: NPV {row['npv']:,.0f} {params['currency']}, IRR {irr}, payback {payback}")
+    click.echo(f"wrote {', '.join(p.name for p in written)} to {out_dir}/", err=True)
+
+
 def _save_traceback() -> Path | None:
     """Write the current exception's traceback to a crash file; None when that fails too.
 

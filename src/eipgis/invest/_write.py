@@ -1,0 +1,74 @@
+"""Outputs of ``eipgis invest``: measures.json, measures.csv, sensitivity.csv and macc.png."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+from .appraisal import appraise, macc_table, sensitivity
+
+__all__ = ["OUTPUT_FILES", "appraisal_document", "write_appraisal"]
+
+#: Files ``eipgis invest`` writes into its output folder (macc.png only when a measure avoids CO₂).
+OUTPUT_FILES = ("measures.json", "measures.csv", "sensitivity.csv", "macc.png")
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        return _clean(value.item())
+    return value
+
+
+def appraisal_document(measures: Any, params: dict[str, Any]) -> dict[str, Any]:
+    """The JSON document: parameters used, one entry per measure (with its sensitivity), the MACC."""
+    appraised = appraise(measures, params)
+    sens = sensitivity(measures, params)
+    macc = macc_table(appraised)
+    items = []
+    for row in appraised.to_dict("records"):
+        item = {k: _clean(v) for k, v in row.items()}
+        item["sensitivity"] = [{k: _clean(v) for k, v in r.items() if k != "id"}
+                               for r in sens[sens["id"] == row["id"]].to_dict("records")]
+        items.append(item)
+    return {
+        "currency": params["currency"],
+        "discount_rate": params["discount_rate"],
+        "unit_costs": params.get("unit_costs", {}),
+        "prices": params.get("prices", {}),
+        "measures": items,
+        "macc": [{k: _clean(v) for k, v in r.items()} for r in macc.to_dict("records")],
+    }
+
+
+def write_appraisal(measures: Any, params: dict[str, Any], out_dir: str | os.PathLike[str], *,
+                    lang: str = "en", overwrite: bool = False) -> list[Path]:
+    """Render every output first, then write each atomically (no partial output on failure)."""
+    import pandas as pd
+
+    from ..io import csv_text, write_text
+    from ..present.invest_page import macc_png
+
+    doc = appraisal_document(measures, params)
+    appraised = pd.DataFrame([{k: v for k, v in m.items() if k != "sensitivity"} for m in doc["measures"]])
+    sens = pd.DataFrame([{"id": m["id"], **s} for m in doc["measures"] for s in m["sensitivity"]])
+    png = macc_png(pd.DataFrame(doc["macc"]) if doc["macc"] else pd.DataFrame(), currency=params["currency"],
+                   lang=lang)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = [
+        write_text(out / "measures.json", json.dumps(doc, ensure_ascii=False, indent=2), overwrite=overwrite),
+        write_text(out / "measures.csv", csv_text(appraised), overwrite=overwrite),
+        write_text(out / "sensitivity.csv", csv_text(sens), overwrite=overwrite),
+    ]
+    if png is not None:
+        from ..io import atomic_path
+
+        with atomic_path(out / "macc.png", overwrite=overwrite) as tmp:
+            tmp.write_bytes(png)
+        written.append(out / "macc.png")
+    return written

@@ -1,0 +1,141 @@
+"""eipgis invest: NPV, IRR, paybacks and cost per t CO₂ checked against cash flows worked by hand."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from eipgis.cli import main
+from eipgis.invest import appraise, load_parameters, macc_table, read_measures, sensitivity
+from eipgis.invest.appraisal import appraise_one
+
+HEADER = ("id,title,kind,link,enterprise,capex,opex_per_year,benefit_per_year,lifetime_years,"
+          "co2_t_per_year,currency,mode,length_m\n")
+
+
+def run_cli(args: list[object], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return int(exit_info.value.code or 0), out, err
+
+
+def test_hand_computed_cash_flow():
+    # -1000 in year 0, +300 in years 1-5, 10 %:
+    # NPV = -1000 + 300 × (1 - 1.1^-5) / 0.1 = -1000 + 300 × 3.790787 = 137.236
+    # discounted years: 272.727, 247.934, 225.394, 204.904, 186.276; cumulative after 4 years
+    # 950.959, so the outlay is repaid 4 + 49.041 / 186.276 = 4.2633 years in
+    # CRF(10 %, 5) = 0.263797; cost per t = -137.236 × 0.263797 / 10 t = -3.6203 (it saves money)
+    a = appraise_one("M", 1000, 300, 5, 0.10, 10)
+    assert a.npv == pytest.approx(137.236, abs=1e-3)
+    assert a.irr == pytest.approx(0.152382, abs=1e-6)  # 300 × annuity(15.2382 %, 5) = 1000
+    assert 300 * (1 - (1 + a.irr) ** -5) / a.irr == pytest.approx(1000, abs=1e-6)
+    assert a.payback_years == pytest.approx(1000 / 300)
+    assert a.discounted_payback_years == pytest.approx(4.2633, abs=1e-4)
+    assert a.cost_per_t_co2 == pytest.approx(-3.6203, abs=1e-4)
+
+
+def test_irr_undefined_is_said_not_crashed():
+    never = appraise_one("M", 1000, -50, 5, 0.10, None)
+    assert never.irr is None and "never returns" in (never.irr_note or "")
+    assert never.payback_years is None and never.discounted_payback_years is None
+    free = appraise_one("M", 0, 100, 5, 0.10, None)
+    assert free.irr is None and "no outlay" in (free.irr_note or "")
+    assert free.payback_years == 0.0
+
+
+def test_zero_discount_rate():
+    # at 0 %: NPV is the plain sum, -1000 + 5 × 300 = 500; CRF = 1/5; cost = -500/5/10 = -10 per t
+    a = appraise_one("M", 1000, 300, 5, 0.0, 10)
+    assert a.npv == pytest.approx(500)
+    assert a.cost_per_t_co2 == pytest.approx(-10)
+
+
+def _write(tmp_path: Path, rows: str, name: str = "m.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(HEADER + rows, encoding="utf-8")
+    return path
+
+
+def test_capex_estimated_from_the_routed_length(tmp_path):
+    import pandas as pd
+
+    links = pd.DataFrame(
+        {"link_id": ["L1"], "distance_m": ["1234.5"], "mode": ["pipe"], "net_co2_t": ["42.0"],
+         "transport_cost_vnd": ["0"]})
+    path = _write(tmp_path, "M2,Pipe,symbiosis,L1,,,0,9000000000,20,,VND,,\n")
+    table = read_measures(path, links=links)
+    row = table.iloc[0]
+    # 1,234.5 m × 2,500,000 VND/m (the pipe unit cost of the shipped parameters)
+    assert row["capex"] == pytest.approx(1234.5 * 2_500_000)
+    assert row["capex_basis"].startswith("estimate: 1,234 m × 2,500,000 VND/m (pipe;")
+    assert row["co2_t_per_year"] == 42.0 and "link L1" in row["co2_basis"]
+
+
+def test_sensitivity_moves_each_input_by_a_fifth(tmp_path):
+    path = _write(tmp_path, "M1,Hand,recp,,E1,1000,0,300,5,10,VND,,\n")
+    params = load_parameters()
+    table = read_measures(path, params)
+    sens = sensitivity(table, params).set_index(["parameter", "change"])
+    # capex +20 %: -1200 + 300 × 3.790787 = -62.764
+    assert sens.loc[("capex", 0.2), "npv"] == pytest.approx(-62.764, abs=1e-3)
+    # benefit -20 %: -1000 + 240 × 3.790787 = -90.211
+    assert sens.loc[("benefit", -0.2), "npv"] == pytest.approx(-90.211, abs=1e-3)
+    # discount rate 12 %: -1000 + 300 × 3.604776 = 81.433
+    assert sens.loc[("discount_rate", 0.2), "npv"] == pytest.approx(81.433, abs=1e-3)
+    assert sens.loc[("base", 0.0), "npv"] == pytest.approx(137.236, abs=1e-3)
+
+
+def test_macc_orders_cheapest_tonne_first(tmp_path):
+    path = _write(tmp_path, "A,Costly,recp,,E1,1000,0,100,5,10,VND,,\n"
+                            "B,Saver,recp,,E2,1000,0,400,5,30,VND,,\n"
+                            "C,No CO2,recp,,E3,1000,0,400,5,,VND,,\n")
+    params = load_parameters()
+    macc = macc_table(appraise(read_measures(path, params), params))
+    assert list(macc["id"]) == ["B", "A"]  # C avoids no CO2: not on the curve
+    assert list(macc["start_t_per_year"]) == [0.0, 30.0]
+    assert list(macc["end_t_per_year"]) == [30.0, 40.0]
+
+
+def test_cli_writes_the_appraisal(tmp_path, capsys):
+    path = _write(tmp_path, "M1,Hand,recp,,E1,1000,0,300,5,10,VND,,\n"
+                            "M3,Loss,recp,,E2,1000,0,-50,5,5,VND,,\n")
+    code, out, err = run_cli(["invest", path, "-o", tmp_path / "out"], capsys)
+    assert code == 0, err
+    doc = json.loads((tmp_path / "out" / "measures.json").read_text(encoding="utf-8"))
+    m1 = next(m for m in doc["measures"] if m["id"] == "M1")
+    assert m1["npv"] == pytest.approx(137.236, abs=1e-3)
+    assert m1["payback_years"] == pytest.approx(3.3333, abs=1e-4)
+    m3 = next(m for m in doc["measures"] if m["id"] == "M3")
+    assert m3["irr"] is None and m3["irr_note"]
+    assert (tmp_path / "out" / "macc.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "M1: NPV 137 VND, IRR 15.2 %" in out
+
+
+@pytest.mark.parametrize(("row", "expected"), [
+    ("M1,Hand,recp,,E1,1000,0,300,-3,10,VND,,\n", "lifetime_years"),
+    ("M1,Hand,recp,,E1,1000,0,300,,10,VND,,\n", "lifetime_years"),
+    ("M1,Hand,recp,,E1,1000,0,300,5,10,USD,,\n", "currencies are mixed"),
+    ("M1,Pipe,symbiosis,L9,,,0,300,5,10,VND,,\n", "links"),
+    ("M1,Hand,recp,,,1000,0,300,5,10,VND,,\n", "enterprise"),
+    ("M1,Hand,recp,,E1,1000,0,abc,5,10,VND,,\n", "benefit_per_year"),
+    ("M1,A,recp,,E1,1000,0,300,5,10,VND,,\nM1,B,recp,,E1,1,0,3,5,1,VND,,\n", "more than once"),
+])
+def test_bad_measures_exit_2_and_write_nothing(tmp_path, capsys, row, expected):
+    path = _write(tmp_path, row)
+    code, _, err = run_cli(["invest", path, "-o", tmp_path / "out"], capsys)
+    assert code == 2
+    assert expected in err and str(path) in err
+    assert err.count("\n") == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_link_is_named_with_the_links_file(tmp_path, capsys):
+    links = tmp_path / "links.csv"
+    links.write_text("link_id,supplier,receiver,material,quantity,unit,distance_m,network,mode\n"
+                     "L1,F1,F2,slag,10,t/yr,500,true,truck\n", encoding="utf-8")
+    path = _write(tmp_path, "M1,Truck,symbiosis,L7,,,0,300,5,10,VND,,\n")
+    code, _, err = run_cli(["invest", path, "--links", links, "-o", tmp_path / "out"], capsys)
+    assert code == 2 and "'L7'" in err and "L1" in err
