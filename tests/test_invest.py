@@ -139,3 +139,115 @@ def test_unknown_link_is_named_with_the_links_file(tmp_path, capsys):
     path = _write(tmp_path, "M1,Truck,symbiosis,L7,,,0,300,5,10,VND,,\n")
     code, _, err = run_cli(["invest", path, "--links", links, "-o", tmp_path / "out"], capsys)
     assert code == 2 and "'L7'" in err and "L1" in err
+
+
+# --- E&S screening and the ESMP draft ---------------------------------------------------------
+
+
+def _screening_park(tmp_path: Path) -> Path:
+    """A 600 m × 1000 m park; facility F1 a 100 m square at (450–550, 450–550); a neighbourhood
+    strip east of it, x 650–1650, y 480–520 (inside the square's y range), 1,000 people; a school
+    2,500 m away."""
+    import geopandas as gpd
+    from conftest import CRS
+    from conftest import b as box  # coordinates relative to the test origin (X0, Y0)
+
+    layers = {
+        "boundary": gpd.GeoDataFrame({"name": ["Screening park"]}, geometry=[box(0, 0, 600, 1000)], crs=CRS),
+        "landuse": gpd.GeoDataFrame({"parcel_id": ["P1", "P2"], "landuse": ["CN", "CX"]},
+                                    geometry=[box(0, 0, 600, 900), box(0, 900, 600, 1000)], crs=CRS),
+        "facilities": gpd.GeoDataFrame({"facility_id": ["F1"], "hazard_class": ["III"], "name": ["Plant"]},
+                                       geometry=[box(450, 450, 550, 550)], crs=CRS),
+        "neighbourhoods": gpd.GeoDataFrame(
+            {"name": ["Strip village", "School A"], "kind": ["residential", "school"],
+             "population": [1000, 0]},
+            geometry=[box(650, 480, 1650, 520), box(3050, 480, 3100, 520)], crs=CRS),
+    }
+    from conftest import write_park
+
+    return write_park(tmp_path / "screen.gpkg", layers)
+
+
+def test_population_and_receptors_within_bands(tmp_path):
+    import eipgis
+    from eipgis.invest.screening import screen
+
+    park = eipgis.load_park(_screening_park(tmp_path))
+    path = _write(tmp_path, "M1,Drives,recp,,F1,1000,0,300,5,10,VND,,\n")
+    table = read_measures(path)
+    s = screen(park, table).iloc[0]
+    # the buffer of the square reaches x = 550 + d along the strip (flat edge): 500 m → x ≤ 1050,
+    # 400 of the strip's 1000 m → 400 people; 1000 m → 900 people; 2000 m → all 1000
+    assert s["population_500m"] == pytest.approx(400.0)
+    assert s["population_1000m"] == pytest.approx(900.0)
+    assert s["population_2000m"] == pytest.approx(1000.0)
+    # the school is 2,500 m east of the square: outside every band
+    assert s["receptors_2000m"] == ""
+    assert s["site"] == "facility" and s["facilities"] == "F1"
+
+
+def test_flood_raster_sampled_over_the_site(tmp_path):
+    import numpy as np
+    import rasterio
+    from conftest import CRS, X0, Y0
+    from rasterio.transform import from_origin
+
+    import eipgis
+    from eipgis.invest.screening import screen
+
+    park = eipgis.load_park(_screening_park(tmp_path))
+    # 10 m pixels over the park; depth 0 everywhere except 1.5 m over x 500-550 (the plant's east half)
+    data = np.zeros((100, 60), dtype="float32")
+    data[:, 50:55] = 1.5
+    flood = tmp_path / "flood.tif"
+    with rasterio.open(flood, "w", driver="GTiff", width=60, height=100, count=1, dtype="float32",
+                       crs=CRS, transform=from_origin(X0, Y0 + 1000, 10, 10), nodata=-9999) as dst:
+        dst.write(data, 1)
+    table = read_measures(_write(tmp_path, "M1,Drives,recp,,F1,1000,0,300,5,10,VND,,\n"))
+    s = screen(park, table, hazards={"flood": flood}).iloc[0]
+    assert s["flood_max"] == pytest.approx(1.5)
+    # samples: a 10 m grid inside the square (10 × 10 = 100 points at 455…545) + the centroid
+    # (500, 500, on the 1.5 m column's edge: it falls in the pixel starting at x 500): 5 columns
+    # of 10 in the wet half → 50 of the grid points and the centroid: 51 / 101 × 1.5
+    assert s["flood_mean"] == pytest.approx(51 / 101 * 1.5)
+
+
+def test_invest_with_park_writes_screening_and_an_esmp_draft_read_back(tmp_path, capsys):
+    park = _screening_park(tmp_path)
+    path = _write(tmp_path, "M1,Drives,recp,,F1,1000,0,300,5,10,VND,,\n")
+    code, _, err = run_cli(["invest", path, "--park", park, "-o", tmp_path / "out"], capsys)
+    assert code == 0, err
+    import pandas as pd
+
+    esmp = pd.read_csv(tmp_path / "out" / "esmp.csv", dtype=str, keep_default_na=False)
+    assert list(esmp["standard"]) == ["PS2", "PS3", "PS4"]
+    assert "about 400 people within 500 m" in esmp.loc[2, "risk"]
+    # the planner edits the draft; eipgis reads it back (and refuses an unknown measure)
+    edited = tmp_path / "esmp_edited.csv"
+    esmp.loc[0, "cost"] = "25,000,000"
+    esmp.to_csv(edited, index=False)
+    code, _, err = run_cli(["invest", path, "--park", park, "--esmp", edited, "-o", tmp_path / "out2"], capsys)
+    assert code == 0, err
+    assert "25,000,000" in (tmp_path / "out2" / "esmp.csv").read_text(encoding="utf-8")
+    esmp.loc[0, "measure"] = "M9"
+    esmp.to_csv(edited, index=False)
+    code, _, err = run_cli(["invest", path, "--park", park, "--esmp", edited, "-o", tmp_path / "out3"], capsys)
+    assert code == 2 and "'M9'" in err and "line 2" in err
+    assert not (tmp_path / "out3").exists()
+
+
+def test_hazard_raster_without_crs_is_refused(tmp_path, capsys):
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    park = _screening_park(tmp_path)
+    bad = tmp_path / "nocrs.tif"
+    with rasterio.open(bad, "w", driver="GTiff", width=2, height=2, count=1, dtype="float32",
+                       transform=from_origin(0, 2, 1, 1)) as dst:
+        dst.write(np.zeros((2, 2), dtype="float32"), 1)
+    path = _write(tmp_path, "M1,Drives,recp,,F1,1000,0,300,5,10,VND,,\n")
+    code, _, err = run_cli(["invest", path, "--park", park, "--hazard", f"flood={bad}", "-o",
+                            tmp_path / "out"], capsys)
+    assert code == 2 and "no CRS" in err
+    assert not (tmp_path / "out").exists()

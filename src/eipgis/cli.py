@@ -486,27 +486,54 @@ EXIT_BUG = 70
 @click.option("--params", "params_file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Appraisal parameters (YAML: currency, discount_rate, unit_costs, prices, each sourced).")
 @click.option("--links", "links_file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
-              help="links.csv of eipgis symbiosis: route lengths, modes and CO2 of the measures' links.")
+              help="Links of eipgis symbiosis: links.csv, or symbiosis.gpkg (with the routes, for screening).")
+@click.option("--park", "park", type=click.Path(), default=None,
+              help="The park: screens each measure (population, sensitive receptors, hazards, workers).")
+@click.option("--hazard", "hazards", multiple=True, metavar="NAME=FILE",
+              help="A hazard raster sampled over sites and routes, e.g. flood=flood_depth.tif (repeat).")
+@click.option("--esmp", "esmp_file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="The planner's edited ESMP table (esmp.csv), read back instead of the draft.")
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False), required=True,
-              help="Folder for measures.json, measures.csv, sensitivity.csv and macc.png.")
+              help="Folder for measures.json/.csv, sensitivity.csv, macc.png, screening.csv, esmp.csv.")
 @click.option("--overwrite", is_flag=True, help="Replace earlier outputs in the folder.")
 @click.option("--lang", type=click.Choice(["en", "vi"]), default="en", show_default=True)
-def invest(measures: str, params_file: str | None, links_file: str | None, out_dir: str, overwrite: bool,
-           lang: str) -> None:
+@_park_options
+def invest(measures: str, params_file: str | None, links_file: str | None, park: str | None,
+           hazards: tuple[str, ...], esmp_file: str | None, out_dir: str, overwrite: bool, lang: str,
+           crs: str | None, repair: bool, landuse_mapping: str | None) -> None:
     """Appraise MEASURES (symbiosis links, RECP actions): NPV, IRR, payback, cost per t CO2, MACC."""
     from .invest import load_parameters, read_measures
-    from .invest._write import OUTPUT_FILES, write_appraisal
+    from .invest._write import OUTPUT_FILES, SCREENING_FILES, write_appraisal
 
-    inputs = _checked(("measures file", measures), ("parameters file", params_file), ("links file", links_file))
-    refuse_outputs([Path(out_dir) / name for name in OUTPUT_FILES], overwrite=overwrite, inputs=inputs)
+    named = dict(_hazard_option(h) for h in hazards)
+    inputs = _checked(("measures file", measures), ("parameters file", params_file),
+                      ("links file", links_file), ("ESMP table", esmp_file),
+                      *((f"{k} raster", v) for k, v in named.items()))
+    files = OUTPUT_FILES + (SCREENING_FILES if park else ())
+    refuse_outputs([Path(out_dir) / name for name in files], overwrite=overwrite,
+                   inputs=inputs + _park_inputs(park))
+    if (hazards or esmp_file) and not park:
+        raise InputError("--hazard and --esmp need --park PARK (the park the measures are in).")
     params = load_parameters(params_file)
+    loaded = None
+    if park:
+        from .park import load_park
+
+        loaded = load_park(park, crs=crs, repair=repair, landuse_mapping=landuse_mapping)
     links = None
     if links_file:
-        from .symbiosis.register import _read_links
+        if Path(links_file).suffix.lower() == ".gpkg":
+            from .present._mapdata import read_links
 
-        links, _, _ = _read_links(links_file)
-    table = read_measures(measures, params, links=links)
-    written = write_appraisal(table, params, out_dir, lang=lang, overwrite=overwrite)
+            links = read_links(links_file, crs=loaded.crs if loaded is not None else None)
+        else:
+            from .symbiosis.register import _read_links
+
+            links, _, _ = _read_links(links_file)
+    enterprises = getattr(loaded, "enterprises", None) if loaded is not None else None
+    table = read_measures(measures, params, links=links, enterprises=enterprises)
+    written = write_appraisal(table, params, out_dir, lang=lang, overwrite=overwrite, park=loaded,
+                              links=links, hazards=named, esmp=esmp_file)
     from .invest.appraisal import appraise
 
     appraised = appraise(table, params)
@@ -516,6 +543,14 @@ def invest(measures: str, params_file: str | None, links_file: str | None, out_d
                    else f"{row['payback_years']:.1f} yr")
         click.echo(f"{row['id']}: NPV {row['npv']:,.0f} {params['currency']}, IRR {irr}, payback {payback}")
     click.echo(f"wrote {', '.join(p.name for p in written)} to {out_dir}/", err=True)
+
+
+def _hazard_option(text: str) -> tuple[str, str]:
+    name, sep, path = text.partition("=")
+    if not sep or not name.strip() or not path.strip() or not name.strip().isidentifier():
+        raise InputError(f"--hazard {text!r}: expected NAME=FILE, e.g. flood=flood_depth.tif (NAME in "
+                         "letters, digits and _).")
+    return name.strip(), path.strip()
 
 
 def _save_traceback() -> Path | None:

@@ -10,10 +10,12 @@ from typing import Any
 
 from .appraisal import appraise, macc_table, sensitivity
 
-__all__ = ["OUTPUT_FILES", "appraisal_document", "write_appraisal"]
+__all__ = ["OUTPUT_FILES", "SCREENING_FILES", "appraisal_document", "write_appraisal"]
 
 #: Files ``eipgis invest`` writes into its output folder (macc.png only when a measure avoids CO₂).
 OUTPUT_FILES = ("measures.json", "measures.csv", "sensitivity.csv", "macc.png")
+#: Files written when the park is given (E&S screening and the ESMP draft or the edited table).
+SCREENING_FILES = ("screening.csv", "esmp.csv")
 
 
 def _clean(value: Any) -> Any:
@@ -46,9 +48,25 @@ def appraisal_document(measures: Any, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_appraisal(measures: Any, params: dict[str, Any], out_dir: str | os.PathLike[str], *,
-                    lang: str = "en", overwrite: bool = False) -> list[Path]:
-    """Render every output first, then write each atomically (no partial output on failure)."""
+                    lang: str = "en", overwrite: bool = False, park: Any = None, links: Any = None,
+                    hazards: dict[str, str] | None = None,
+                    esmp: str | os.PathLike[str] | None = None) -> list[Path]:
+    """Render every output first, then write each atomically (no partial output on failure).
+
+    With ``park``, each measure is screened (``screening.csv``) and the ESMP draft written
+    (``esmp.csv``), or the planner's edited table ``esmp`` checked and carried.
+    """
     import pandas as pd
+
+    extra: dict[str, str] = {}
+    if park is not None:
+        from ..io import csv_text as _csv
+        from .screening import esmp_draft, read_esmp, screen
+
+        screening = screen(park, measures, links=links, hazards=hazards)
+        table = (read_esmp(esmp, list(measures["id"])) if esmp is not None
+                 else esmp_draft(measures, screening))
+        extra = {"screening.csv": _csv(screening), "esmp.csv": _csv(table)}
 
     from ..io import csv_text, write_text
     from ..present.invest_page import macc_png
@@ -65,6 +83,7 @@ def write_appraisal(measures: Any, params: dict[str, Any], out_dir: str | os.Pat
         write_text(out / "measures.csv", csv_text(appraised), overwrite=overwrite),
         write_text(out / "sensitivity.csv", csv_text(sens), overwrite=overwrite),
     ]
+    written += [write_text(out / name, text, overwrite=overwrite) for name, text in extra.items()]
     if png is not None:
         from ..io import atomic_path
 
