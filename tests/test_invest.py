@@ -251,3 +251,78 @@ def test_hazard_raster_without_crs_is_refused(tmp_path, capsys):
                             tmp_path / "out"], capsys)
     assert code == 2 and "no CRS" in err
     assert not (tmp_path / "out").exists()
+
+
+# --- the investment case document ----------------------------------------------------------------
+
+
+def test_case_document_html_has_the_bank_sections_and_escapes_text(tmp_path, capsys):
+    park = _screening_park(tmp_path)
+    register = tmp_path / "register.csv"
+    register.write_text("id,date,status,title,partners,material,barriers,next_step,note,source,link\n"
+                        "IS-9,2025-01-01,identified,Drives,F1,,no budget line,ask the board for a budget,,x,\n",
+                        encoding="utf-8")
+    path = tmp_path / "m.csv"
+    path.write_text(HEADER.strip() + ",opportunity\n"
+                    "M1,<script>window.__x=1</script> drives,recp,,F1,1000,0,300,5,10,VND,,,IS-9\n",
+                    encoding="utf-8")
+    out = tmp_path / "case.html"
+    code, _, err = run_cli(["invest", path, "--park", park, "--register", register, "--case", "M1",
+                            "-o", out], capsys)
+    assert code == 0, err
+    html = out.read_text(encoding="utf-8")
+    for heading in ("Summary", "Partners", "Technical description and map", "Costs and returns",
+                    "Sensitivity (±20 %)", "Environmental and social screening and ESMP", "Work plan", "Risks"):
+        assert f">{heading}</h2>" in html
+    assert "<script>window.__x=1</script>" not in html and "&lt;script&gt;" in html
+    assert "ask the board for a budget" in html  # the register's next step is the work plan
+    assert "no budget line" in html  # its barriers are a risk
+    assert "137 VND" in html  # NPV of the hand case
+    assert "data:image/png;base64," in html  # the map
+
+
+def test_case_document_as_pdf_renders(tmp_path, capsys):
+    import shutil
+    import subprocess
+
+    from _system import require
+
+    require("pdftoppm (poppler-utils)", shutil.which("pdftoppm") is not None, install="apt-get install poppler-utils")
+    path = _write(tmp_path, "M1,Drives,recp,,F1,1000,0,300,5,10,VND,,\n")
+    out = tmp_path / "case.pdf"
+    code, _, err = run_cli(["invest", path, "--park", _screening_park(tmp_path), "--case", "M1", "-o", out,
+                            "--lang", "vi"], capsys)
+    assert code == 0, err
+    assert out.read_bytes()[:5] == b"%PDF-"
+    subprocess.run(["pdftoppm", "-png", "-r", "40", out, tmp_path / "page"], check=True)
+    pages = sorted(tmp_path.glob("page*.png"))
+    assert len(pages) >= 2
+    text = subprocess.run(["pdftotext", out, "-"], check=True, capture_output=True, text=True).stdout
+    assert "Hồ sơ đầu tư" in text and "Tóm tắt" in text
+
+
+def test_case_needs_a_document_name_and_a_known_measure(tmp_path, capsys):
+    path = _write(tmp_path, "M1,Drives,recp,,F1,1000,0,300,5,10,VND,,\n")
+    code, _, err = run_cli(["invest", path, "--case", "M1", "-o", tmp_path / "case.docx"], capsys)
+    assert code == 2 and ".html, .pdf or .md" in err
+    code, _, err = run_cli(["invest", path, "--case", "M7", "-o", tmp_path / "case.html"], capsys)
+    assert code == 2 and "M7" in err and "M1" in err
+    assert not (tmp_path / "case.html").exists()
+
+
+def test_tang_loong_measures_file_reads_with_the_sample_links():
+    from eipgis import sample_path
+    from eipgis.assess import tang_loong_symbiosis
+
+    root = Path(__file__).resolve().parents[1] / "layers"
+    import eipgis
+
+    park = eipgis.load_park(sample_path())
+    network = tang_loong_symbiosis(park)
+    assert network is not None
+    table = read_measures(root / "tang_loong_measures.csv", links=network.links)
+    assert len(table) == 5
+    ww = table.set_index("id").loc["M-WW-REUSE"]
+    # treated wastewater by pipe: capex = routed length × 2,500,000 VND/m
+    length = float(network.links.set_index("link_id").loc["L008", "distance_m"])
+    assert ww["capex"] == pytest.approx(length * 2_500_000)

@@ -10,7 +10,7 @@ from typing import Any
 
 from .appraisal import appraise, macc_table, sensitivity
 
-__all__ = ["OUTPUT_FILES", "SCREENING_FILES", "appraisal_document", "write_appraisal"]
+__all__ = ["OUTPUT_FILES", "SCREENING_FILES", "appraisal_document", "screen_and_esmp", "write_appraisal"]
 
 #: Files ``eipgis invest`` writes into its output folder (macc.png only when a measure avoids CO₂).
 OUTPUT_FILES = ("measures.json", "measures.csv", "sensitivity.csv", "macc.png")
@@ -47,6 +47,16 @@ def appraisal_document(measures: Any, params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def screen_and_esmp(measures: Any, park: Any, *, links: Any = None, hazards: dict[str, str] | None = None,
+                    esmp: str | os.PathLike[str] | None = None) -> tuple[Any, Any]:
+    """The screening table, and the ESMP: the planner's edited file when given, else the draft."""
+    from .screening import esmp_draft, read_esmp, screen
+
+    screening = screen(park, measures, links=links, hazards=hazards)
+    table = read_esmp(esmp, list(measures["id"])) if esmp is not None else esmp_draft(measures, screening)
+    return screening, table
+
+
 def write_appraisal(measures: Any, params: dict[str, Any], out_dir: str | os.PathLike[str], *,
                     lang: str = "en", overwrite: bool = False, park: Any = None, links: Any = None,
                     hazards: dict[str, str] | None = None,
@@ -58,19 +68,13 @@ def write_appraisal(measures: Any, params: dict[str, Any], out_dir: str | os.Pat
     """
     import pandas as pd
 
-    extra: dict[str, str] = {}
-    if park is not None:
-        from ..io import csv_text as _csv
-        from .screening import esmp_draft, read_esmp, screen
-
-        screening = screen(park, measures, links=links, hazards=hazards)
-        table = (read_esmp(esmp, list(measures["id"])) if esmp is not None
-                 else esmp_draft(measures, screening))
-        extra = {"screening.csv": _csv(screening), "esmp.csv": _csv(table)}
-
     from ..io import csv_text, write_text
     from ..present.invest_page import macc_png
 
+    extra: dict[str, str] = {}
+    if park is not None:
+        screening, table = screen_and_esmp(measures, park, links=links, hazards=hazards, esmp=esmp)
+        extra = {"screening.csv": csv_text(screening), "esmp.csv": csv_text(table)}
     doc = appraisal_document(measures, params)
     appraised = pd.DataFrame([{k: v for k, v in m.items() if k != "sensitivity"} for m in doc["measures"]])
     sens = pd.DataFrame([{"id": m["id"], **s} for m in doc["measures"] for s in m["sensitivity"]])
