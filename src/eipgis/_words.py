@@ -14,6 +14,7 @@ __all__ = [
     "CHECK_WORDS",
     "COMPARE_WORDS",
     "HAZARD_COLOURS",
+    "INVEST_WORDS",
     "KINDS",
     "LANGS",
     "MATERIAL_COLOURS",
@@ -455,5 +456,100 @@ PORTFOLIO_WORDS: dict[str, dict[str, str]] = {
         "progress": "[{done}/{total}] {park}: {text}",
         "progress_fail": "{n}/{total} tiêu chí không đạt", "progress_pass": "đạt cả {total} tiêu chí",
         "progress_error": "không kiểm tra được: {message}",
+    },
+}
+
+
+# --- investment appraisal (eipgis invest) -------------------------------------------------------
+
+#: Words of the investment appraisal: the MACC chart and the terminal table.
+INVEST_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "macc_title": "Marginal abatement cost curve (cheapest tonne of CO₂ first)",
+        "macc_x": "CO₂ avoided (t/yr, cumulative)", "macc_y": "Cost per t CO₂ ({currency}/t)",
+        "irr_none": "undefined",
+        "case_title": "Investment case", "measure": "Measure", "kind": "Kind",
+        "kind_symbiosis": "industrial symbiosis link", "kind_recp": "resource efficiency and cleaner production (RECP)",
+        "partners": "Partners", "capex": "Investment (capex)", "net_per_year": "Net return per year",
+        "lifetime": "Lifetime", "npv": "Net present value at {rate} %", "npv_short": "NPV", "irr": "Internal rate of return",
+        "payback": "Simple payback", "discounted_payback": "Discounted payback", "co2": "CO₂ avoided per year",
+        "cost_per_t": "Cost per t CO₂ avoided", "yr": "yr", "never": "not within the lifetime",
+        "draft_note": "A draft for discussion with the partners and the lender: every figure comes from the "
+                      "measures and parameters files named below, and the parameters marked assumption must "
+                      "be replaced by quotes before a decision.",
+        "capex_estimate": "The investment is an estimate: {basis}.",
+        "param_status": "Parameters not taken from a source: {names}.",
+        "s_summary": "Summary", "s_partners": "Partners", "s_technical": "Technical description and map",
+        "s_returns": "Costs and returns", "s_sensitivity": "Sensitivity (±20 %)",
+        "s_es": "Environmental and social screening and ESMP", "s_workplan": "Work plan", "s_risks": "Risks",
+        "id": "Id", "name": "Name", "role": "Role", "sector": "Sector", "workers": "Workers",
+        "title": "Title", "mode": "Mode", "length": "Route length", "benefit_basis": "Benefit basis",
+        "capex_basis": "Investment basis", "co2_basis": "CO₂ basis", "source": "Source", "note": "Note",
+        "map_alt": "The partners' plots and the route on the park's land-use map",
+        "year": "Year", "cash_flow": "Cash flow", "discounted": "Discounted", "cumulative": "Cumulative discounted",
+        "parameter": "Parameter", "change": "Change", "p_base": "base case", "p_capex": "investment",
+        "p_benefit": "benefit", "p_discount_rate": "discount rate",
+        "standard": "IFC standard", "risk": "Risk", "mitigation": "Mitigation", "indicator": "Monitoring indicator",
+        "responsibility": "Responsibility", "frequency": "Frequency", "cost": "Cost",
+        "es_note": "Screening figures and a draft ESMP in the structure of the IFC Performance Standards "
+                   "(PS2 labour, PS3 resource efficiency and pollution prevention, PS4 community health and "
+                   "safety): a starting point the planner edits (esmp.csv), not a verdict.",
+        "es_missing": "Not screened: run eipgis invest with --park to screen the measure.",
+        "task": "Task", "owner": "Owner", "start": "Start", "end": "End",
+        "workplan_missing": "No work plan yet: give the measure an opportunity id of the register (its next "
+                            "steps), or a work plan file.",
+        "risks_none": "No risk recorded.",
+        "risk_barriers": "Barriers recorded in the register: {text}.",
+        "risk_sensitive": "The NPV turns negative when the {what} moves by {change}.",
+        "risk_assumption": "{n} parameter(s) are assumptions, not quotes: {names}.",
+        "risk_hazard": "Hazard exposure at the site: {text}.",
+        "footer": "Written by eipgis {version}. Figures in real terms; cash flows are constant yearly returns.",
+        "role_supplier": "supplier", "role_receiver": "receiver", "role_enterprise": "enterprise",
+    },
+    "vi": {
+        "macc_title": "Đường chi phí giảm phát thải biên (tấn CO₂ rẻ nhất trước)",
+        "macc_x": "CO₂ tránh được (t/năm, cộng dồn)", "macc_y": "Chi phí mỗi tấn CO₂ ({currency}/t)",
+        "irr_none": "không xác định",
+        "case_title": "Hồ sơ đầu tư", "measure": "Giải pháp", "kind": "Loại",
+        "kind_symbiosis": "liên kết cộng sinh công nghiệp",
+        "kind_recp": "sử dụng hiệu quả tài nguyên và sản xuất sạch hơn (RECP)",
+        "partners": "Các bên tham gia", "capex": "Vốn đầu tư (capex)", "net_per_year": "Lợi ích ròng mỗi năm",
+        "lifetime": "Vòng đời", "npv": "Giá trị hiện tại ròng với suất chiết khấu {rate} %", "npv_short": "NPV",
+        "irr": "Tỷ suất hoàn vốn nội bộ", "payback": "Thời gian hoàn vốn giản đơn",
+        "discounted_payback": "Thời gian hoàn vốn có chiết khấu", "co2": "CO₂ tránh được mỗi năm",
+        "cost_per_t": "Chi phí mỗi tấn CO₂ tránh được", "yr": "năm", "never": "không hoàn vốn trong vòng đời",
+        "draft_note": "Bản dự thảo để trao đổi với các bên và bên cho vay: mọi số liệu lấy từ tệp giải pháp và "
+                      "tệp tham số nêu dưới đây; các tham số ghi là giả định phải được thay bằng báo giá trước "
+                      "khi quyết định.",
+        "capex_estimate": "Vốn đầu tư là số ước tính: {basis}.",
+        "param_status": "Các tham số chưa có nguồn: {names}.",
+        "s_summary": "Tóm tắt", "s_partners": "Các bên tham gia", "s_technical": "Mô tả kỹ thuật và bản đồ",
+        "s_returns": "Chi phí và lợi ích", "s_sensitivity": "Phân tích độ nhạy (±20 %)",
+        "s_es": "Sàng lọc môi trường – xã hội và kế hoạch quản lý (ESMP)", "s_workplan": "Kế hoạch thực hiện",
+        "s_risks": "Rủi ro",
+        "id": "Mã", "name": "Tên", "role": "Vai trò", "sector": "Ngành", "workers": "Số lao động",
+        "title": "Tên giải pháp", "mode": "Phương thức", "length": "Chiều dài tuyến",
+        "benefit_basis": "Cơ sở tính lợi ích", "capex_basis": "Cơ sở tính vốn đầu tư", "co2_basis": "Cơ sở tính CO₂",
+        "source": "Nguồn", "note": "Ghi chú",
+        "map_alt": "Các lô của các bên và tuyến trên bản đồ sử dụng đất của khu",
+        "year": "Năm", "cash_flow": "Dòng tiền", "discounted": "Chiết khấu", "cumulative": "Lũy kế chiết khấu",
+        "parameter": "Tham số", "change": "Thay đổi", "p_base": "phương án cơ sở", "p_capex": "vốn đầu tư",
+        "p_benefit": "lợi ích", "p_discount_rate": "suất chiết khấu",
+        "standard": "Tiêu chuẩn IFC", "risk": "Rủi ro", "mitigation": "Biện pháp giảm thiểu",
+        "indicator": "Chỉ số giám sát", "responsibility": "Trách nhiệm", "frequency": "Tần suất", "cost": "Chi phí",
+        "es_note": "Số liệu sàng lọc và bản dự thảo ESMP theo cấu trúc Tiêu chuẩn hoạt động của IFC (PS2 lao "
+                   "động, PS3 hiệu quả tài nguyên và phòng ngừa ô nhiễm, PS4 sức khỏe và an toàn cộng đồng): "
+                   "điểm xuất phát để người lập quy hoạch chỉnh sửa (esmp.csv), không phải kết luận.",
+        "es_missing": "Chưa sàng lọc: chạy eipgis invest với --park để sàng lọc giải pháp.",
+        "task": "Công việc", "owner": "Người phụ trách", "start": "Bắt đầu", "end": "Kết thúc",
+        "workplan_missing": "Chưa có kế hoạch: gán cho giải pháp mã cơ hội trong sổ theo dõi (các bước tiếp "
+                            "theo), hoặc một tệp kế hoạch.",
+        "risks_none": "Chưa ghi nhận rủi ro.",
+        "risk_barriers": "Rào cản ghi trong sổ theo dõi: {text}.",
+        "risk_sensitive": "NPV chuyển sang âm khi {what} thay đổi {change}.",
+        "risk_assumption": "{n} tham số là giả định, chưa phải báo giá: {names}.",
+        "risk_hazard": "Mức phơi nhiễm thiên tai tại địa điểm: {text}.",
+        "footer": "Lập bằng eipgis {version}. Số liệu theo giá thực; dòng tiền là lợi ích hằng năm không đổi.",
+        "role_supplier": "bên cung cấp", "role_receiver": "bên tiếp nhận", "role_enterprise": "doanh nghiệp",
     },
 }

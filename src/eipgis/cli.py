@@ -554,6 +554,123 @@ def portfolio(parks: tuple[str, ...], park_list: str | None, criteria: str | Non
     click.echo(f"wrote {', '.join(pf.OUTPUT_FILES)} to {out_dir}/ ({result.workers})", err=True)
     if strict and (result.errors or any(p["failing"] for p in result.parks)):
         sys.exit(1)
+@click.argument("measures", type=click.Path(dir_okay=False))
+@click.option("--params", "params_file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="Appraisal parameters (YAML: currency, discount_rate, unit_costs, prices, each sourced).")
+@click.option("--links", "links_file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="Links of eipgis symbiosis: links.csv, or symbiosis.gpkg (with the routes, for screening).")
+@click.option("--park", "park", type=click.Path(), default=None,
+              help="The park: screens each measure (population, sensitive receptors, hazards, workers).")
+@click.option("--hazard", "hazards", multiple=True, metavar="NAME=FILE",
+              help="A hazard raster sampled over sites and routes, e.g. flood=flood_depth.tif (repeat).")
+@click.option("--esmp", "esmp_file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="The planner's edited ESMP table (esmp.csv), read back instead of the draft.")
+@click.option("--case", "case_id", default=None, metavar="ID",
+              help="Write the investment case of measure ID as one document (-o case.html|.pdf|.md).")
+@click.option("--register", "register_file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="The opportunity register: next steps and barriers of a measure's `opportunity`.")
+@click.option("--workplan", "workplan_file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="A work plan CSV (measure, task, owner, start, end) for the case document.")
+@click.option("-o", "--output", "out_dir", type=click.Path(), required=True,
+              help="Folder for measures.json/.csv, sensitivity.csv, macc.png, screening.csv, esmp.csv; "
+                   "with --case, the document (.html, .pdf or .md).")
+@click.option("--overwrite", is_flag=True, help="Replace earlier outputs.")
+@click.option("--lang", type=click.Choice(["en", "vi"]), default="en", show_default=True)
+@_park_options
+def invest(measures: str, params_file: str | None, links_file: str | None, park: str | None,
+           hazards: tuple[str, ...], esmp_file: str | None, case_id: str | None, register_file: str | None,
+           workplan_file: str | None, out_dir: str, overwrite: bool, lang: str,
+           crs: str | None, repair: bool, landuse_mapping: str | None) -> None:
+    """Appraise MEASURES (symbiosis links, RECP actions): NPV, IRR, payback, cost per t CO2, MACC."""
+    from .invest import load_parameters, read_measures
+    from .invest._write import OUTPUT_FILES, SCREENING_FILES, write_appraisal
+
+    named = dict(_hazard_option(h) for h in hazards)
+    inputs = _checked(("measures file", measures), ("parameters file", params_file),
+                      ("links file", links_file), ("ESMP table", esmp_file), ("register", register_file),
+                      ("work plan", workplan_file), *((f"{k} raster", v) for k, v in named.items()))
+    inputs += _park_inputs(park)
+    if case_id is not None:
+        if Path(out_dir).suffix.lower() not in (".html", ".htm", ".pdf", ".md"):
+            raise InputError(f"-o {out_dir}: with --case, -o is the document: a .html, .pdf or .md file.")
+        refuse_output(out_dir, overwrite=overwrite, inputs=inputs)
+    else:
+        files = OUTPUT_FILES + (SCREENING_FILES if park else ())
+        refuse_outputs([Path(out_dir) / name for name in files], overwrite=overwrite, inputs=inputs)
+    if (hazards or esmp_file) and not park:
+        raise InputError("--hazard and --esmp need --park PARK (the park the measures are in).")
+    params = load_parameters(params_file)
+    loaded = None
+    if park:
+        from .park import load_park
+
+        loaded = load_park(park, crs=crs, repair=repair, landuse_mapping=landuse_mapping)
+    links = None
+    if links_file:
+        if Path(links_file).suffix.lower() == ".gpkg":
+            from .present._mapdata import read_links
+
+            links = read_links(links_file, crs=loaded.crs if loaded is not None else None)
+        else:
+            from .symbiosis.register import _read_links
+
+            links, _, _ = _read_links(links_file)
+    enterprises = getattr(loaded, "enterprises", None) if loaded is not None else None
+    table = read_measures(measures, params, links=links, enterprises=enterprises)
+    if case_id is not None:
+        _write_case(case_id, table, params, out_dir, lang=lang, overwrite=overwrite, park=loaded,
+                    links=links, hazards=named, esmp_file=esmp_file, register_file=register_file,
+                    workplan_file=workplan_file)
+        return
+    written = write_appraisal(table, params, out_dir, lang=lang, overwrite=overwrite, park=loaded,
+                              links=links, hazards=named, esmp=esmp_file)
+    from .invest.appraisal import appraise
+
+    appraised = appraise(table, params)
+    for row in appraised.sort_values("npv", ascending=False).to_dict("records"):
+        irr = "–" if row["irr"] is None or row["irr"] != row["irr"] else f"{row['irr'] * 100:.1f} %"
+        payback = ("never" if row["payback_years"] is None or row["payback_years"] != row["payback_years"]
+                   else f"{row['payback_years']:.1f} yr")
+        click.echo(f"{row['id']}: NPV {row['npv']:,.0f} {params['currency']}, IRR {irr}, payback {payback}")
+    click.echo(f"wrote {', '.join(p.name for p in written)} to {out_dir}/", err=True)
+
+
+def _write_case(case_id: str, table: Any, params: dict[str, Any], output: str, *, lang: str, overwrite: bool,
+                park: Any, links: Any, hazards: dict[str, str], esmp_file: str | None,
+                register_file: str | None, workplan_file: str | None) -> None:
+    """The investment case of one measure as a document."""
+    from .invest._case import build_case
+    from .invest._write import screen_and_esmp
+    from .present.invest_page import write_case
+
+    screening = esmp = None
+    if park is not None:
+        screening, esmp = screen_and_esmp(table, park, links=links, hazards=hazards, esmp=esmp_file)
+    register = workplan = None
+    if register_file:
+        from .symbiosis.register import read_register
+
+        register = read_register(register_file)
+    if workplan_file:
+        from .symbiosis.register import _read_csv
+
+        workplan, _ = _read_csv(Path(workplan_file), what="work plan",
+                                fix="save the work plan as CSV UTF-8 with columns measure, task, owner, start, end")
+        if "task" not in workplan.columns:
+            raise InputError(f"{workplan_file}, line 1: no task column. Fix: columns measure, task, owner, "
+                             "start, end.")
+    case = build_case(case_id, table, params, lang=lang, park=park, links=links, register=register,
+                      screening=screening, esmp=esmp, workplan=workplan)
+    write_case(case, output, lang=lang, overwrite=overwrite)
+    click.echo(f"wrote the investment case of {case_id} to {output}", err=True)
+
+
+def _hazard_option(text: str) -> tuple[str, str]:
+    name, sep, path = text.partition("=")
+    if not sep or not name.strip() or not path.strip() or not name.strip().isidentifier():
+        raise InputError(f"--hazard {text!r}: expected NAME=FILE, e.g. flood=flood_depth.tif (NAME in "
+                         "letters, digits and _).")
+    return name.strip(), path.strip()
 
 
 def _save_traceback() -> Path | None:
