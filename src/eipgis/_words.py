@@ -473,7 +473,7 @@ INVEST_WORDS: dict[str, dict[str, str]] = {
         "partners": "Partners", "capex": "Investment (capex)", "net_per_year": "Net return per year",
         "lifetime": "Lifetime", "npv": "Net present value at {rate} %", "npv_short": "NPV", "irr": "Internal rate of return",
         "payback": "Simple payback", "discounted_payback": "Discounted payback", "co2": "CO₂ avoided per year",
-        "cost_per_t": "Cost per t CO₂ avoided", "yr": "yr", "never": "not within the lifetime",
+        "cost_per_t": "Cost per t CO₂ avoided", "n_years": "{n} yr", "never": "not within the lifetime",
         "draft_note": "A draft for discussion with the partners and the lender: every figure comes from the "
                       "measures and parameters files named below, and the parameters marked assumption must "
                       "be replaced by quotes before a decision.",
@@ -517,7 +517,7 @@ INVEST_WORDS: dict[str, dict[str, str]] = {
         "lifetime": "Vòng đời", "npv": "Giá trị hiện tại ròng với suất chiết khấu {rate} %", "npv_short": "NPV",
         "irr": "Tỷ suất hoàn vốn nội bộ", "payback": "Thời gian hoàn vốn giản đơn",
         "discounted_payback": "Thời gian hoàn vốn có chiết khấu", "co2": "CO₂ tránh được mỗi năm",
-        "cost_per_t": "Chi phí mỗi tấn CO₂ tránh được", "yr": "năm", "never": "không hoàn vốn trong vòng đời",
+        "cost_per_t": "Chi phí mỗi tấn CO₂ tránh được", "n_years": "{n} năm", "never": "không hoàn vốn trong vòng đời",
         "draft_note": "Bản dự thảo để trao đổi với các bên và bên cho vay: mọi số liệu lấy từ tệp giải pháp và "
                       "tệp tham số nêu dưới đây; các tham số ghi là giả định phải được thay bằng báo giá trước "
                       "khi quyết định.",

@@ -554,6 +554,9 @@ def portfolio(parks: tuple[str, ...], park_list: str | None, criteria: str | Non
     click.echo(f"wrote {', '.join(pf.OUTPUT_FILES)} to {out_dir}/ ({result.workers})", err=True)
     if strict and (result.errors or any(p["failing"] for p in result.parks)):
         sys.exit(1)
+
+
+@cli.command()
 @click.argument("measures", type=click.Path(dir_okay=False))
 @click.option("--params", "params_file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Appraisal parameters (YAML: currency, discount_rate, unit_costs, prices, each sourced).")

@@ -63,7 +63,7 @@ def _money(value: Any, currency: str) -> str:
 def _years(value: Any, w: Mapping[str, str]) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return w["never"]
-    return f"{float(value):.1f} {w['yr']}"
+    return w["n_years"].format(n=f"{float(value):.1f}")
 
 
 def _pct(value: Any, note: Any, w: Mapping[str, str]) -> str:
@@ -91,7 +91,7 @@ def case_document(case: Mapping[str, Any], *, lang: str = "en") -> Any:
         [w["partners"], ", ".join(p["name"] for p in case["partners"]) or "–"],
         [w["capex"], _money(m["capex"], cur)],
         [w["net_per_year"], _money(m["net_per_year"], cur)],
-        [w["lifetime"], f"{int(m['lifetime_years'])} {w['yr']}"],
+        [w["lifetime"], w["n_years"].format(n=int(m["lifetime_years"]))],
         [w["npv"].format(rate=f"{m['discount_rate'] * 100:g}"), _money(m["npv"], cur)],
         [w["irr"], _pct(m["irr"], m.get("irr_note"), w)],
         [w["payback"], _years(m["payback_years"], w)],
