@@ -326,3 +326,18 @@ def test_tang_loong_measures_file_reads_with_the_sample_links():
     # treated wastewater by pipe: capex = routed length × 2,500,000 VND/m
     length = float(network.links.set_index("link_id").loc["L008", "distance_m"])
     assert ww["capex"] == pytest.approx(length * 2_500_000)
+
+
+def test_assess_ranks_the_sample_measures_and_writes_one_case(tmp_path):
+    from eipgis.assess import assess
+
+    outputs = assess(tmp_path / "out")
+    assert "Measures ranked by NPV" in outputs.table
+    doc = json.loads((tmp_path / "out" / "invest" / "measures.json").read_text(encoding="utf-8"))
+    npvs = {m["id"]: m["npv"] for m in doc["measures"]}
+    assert set(npvs) == {"M-SLAG-F09", "M-PG-F13", "M-WW-REUSE", "M-ACID-F12", "M-VSD-E09"}
+    best = max(npvs, key=npvs.get)
+    case = tmp_path / "out" / "invest" / f"case_{best}.html"
+    assert case.exists() and "Work plan" in case.read_text(encoding="utf-8")
+    # the RECP drives measure by hand: -6e9 + (2.1e9 - 0.1e9) × annuity(10 %, 10 yr) = -6e9 + 2e9 × 6.144567
+    assert npvs["M-VSD-E09"] == pytest.approx(-6e9 + 2e9 * 6.144567, rel=1e-6)

@@ -80,7 +80,16 @@ def assess(
         contents["tang_loong_scenarios.json"] = comparison_to_json(comparison)
         contents["tang_loong_scenarios.md"] = comparison_to_markdown(comparison, lang=lang)
         tables.append("\n" + comparison_to_table(comparison, lang=lang))
+    # The measures of tang_loong_measures.csv appraised on the network's links, and one case (issue 13).
+    invest = None if network is None else tang_loong_investment(park, network, lang)
+    if invest is not None:
+        contents.update(invest.texts)
+        tables.append("\n" + invest.table)
     files = tuple(io.write_text(out / name, text, overwrite=True) for name, text in contents.items())
+    if invest is not None and invest.macc is not None:
+        with io.atomic_path(out / "invest" / "macc.png", overwrite=True) as tmp:
+            tmp.write_bytes(invest.macc)
+        files += (out / "invest" / "macc.png",)
     if network is not None:
         files += tuple(network.write(out / "symbiosis", overwrite=True))
         tables.append(f"\nSymbiosis: {network.summary['links']} links, "
@@ -103,6 +112,63 @@ def tang_loong_symbiosis(park: Park) -> SymbiosisResult | None:
         return None
     network = load_network(roads, crs=park.crs) if roads.exists() else None
     return match(park, read_flows(flows, park), network=network)
+
+
+@dataclass(frozen=True)
+class _Investment:
+    texts: dict[str, str]
+    macc: bytes | None
+    table: str
+
+
+def tang_loong_investment(park: Park, network: SymbiosisResult, lang: str) -> _Investment | None:
+    """The Tằng Loỏng measures appraised (ranked by NPV) and the case of the best one.
+
+    Returns None when ``tang_loong_measures.csv`` is not installed beside the sample.
+    """
+    import json
+
+    from . import sample_path
+    from .invest import load_parameters, read_measures
+    from .invest._case import build_case
+    from .invest._write import appraisal_document, screen_and_esmp
+    from .io import csv_text
+    from .present.invest_page import case_document, macc_png
+    from .present.report import _to_html
+
+    path = Path(sample_path()).parent / "tang_loong_measures.csv"
+    if not path.exists():
+        return None
+    import pandas as pd
+
+    params = load_parameters()
+    table = read_measures(path, params, links=network.links, enterprises=getattr(park, "enterprises", None))
+    doc = appraisal_document(table, params)
+    screening, esmp = screen_and_esmp(table, park, links=network.links)
+    ranked = sorted(doc["measures"], key=lambda m: -m["npv"])
+    best = ranked[0]["id"]
+    case = build_case(best, table, params, lang=lang, park=park, links=network.links, screening=screening,
+                      esmp=esmp)
+    appraised = pd.DataFrame([{k: v for k, v in m.items() if k != "sensitivity"} for m in doc["measures"]])
+    texts = {
+        "invest/measures.json": json.dumps(doc, ensure_ascii=False, indent=2),
+        "invest/measures.csv": csv_text(appraised),
+        "invest/screening.csv": csv_text(screening),
+        "invest/esmp.csv": csv_text(esmp),
+        f"invest/case_{best}.html": _to_html(case_document(case, lang=lang)),
+    }
+    from ._tables import format_table
+
+    cur = params["currency"]
+    rows = [(m["id"], f"{m['npv'] / 1e9:,.2f} bn {cur}",
+             "–" if m["irr"] is None else f"{m['irr'] * 100:.1f} %",
+             "–" if m["payback_years"] is None else f"{m['payback_years']:.1f}",
+             "–" if m["cost_per_t_co2"] is None else f"{m['cost_per_t_co2']:,.0f}") for m in ranked]
+    lines = ["Measures ranked by NPV (illustrative figures; layers/tang_loong_measures.csv):", ""]
+    lines += format_table(("measure", "NPV", "IRR", "payback yr", f"{cur}/t CO2"), rows)
+    lines.append(f"Investment case of {best}: invest/case_{best}.html")
+    png = macc_png(pd.DataFrame(doc["macc"]), currency=cur, lang=lang) if doc["macc"] else None
+    return _Investment(texts=texts, macc=png, table="\n".join(lines) + "\n")
 
 
 def tang_loong_comparison(park: Park) -> pd.DataFrame | None:
