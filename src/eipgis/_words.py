@@ -13,12 +13,15 @@ __all__ = [
     "CHECK_HEADINGS",
     "CHECK_WORDS",
     "COMPARE_WORDS",
+    "DATA_CHECK_WORDS",
     "HAZARD_COLOURS",
     "KINDS",
     "LANGS",
     "MATERIAL_COLOURS",
+    "NOT_ASSESSED_WORDS",
     "PLAN_WORDS",
     "WORDS",
+    "YES_NO_ANSWERS",
     "check_lang",
     "co2_columns",
     "co2_label",
@@ -418,3 +421,30 @@ def measured_from_text(kind: Any, buildings: Any, w: dict[str, str]) -> str | No
     if kind in ("polygon", "point"):
         return w[f"from_{kind}"]
     return None
+
+
+# --- issue 11: data criteria, not assessed, rules by date (helper "datacrit") ---------------
+
+#: Why a criterion is not assessed (:class:`eipgis.indicators.NotAssessed`), by language.
+NOT_ASSESSED_WORDS: dict[str, dict[str, str]] = {
+    "en": {"no_table": "no table '{table}'{how}",
+           "no_column": "table '{table}' has no column {column}",
+           "no_answer": "no row of table '{table}' answers {column}"},
+    "vi": {"no_table": "không có bảng '{table}'{how}",
+           "no_column": "bảng '{table}' không có cột {column}",
+           "no_answer": "không dòng nào của bảng '{table}' trả lời {column}"},
+}
+
+#: How reports show a criterion that is not assessed and the date the rules were taken at.
+DATA_CHECK_WORDS: dict[str, dict[str, str]] = {
+    "en": {"not_assessed": "NOT ASSESSED", "as_of": "Rules in force on",
+           "not_assessed_n": "not assessed", "not_in_force": "Not in force on that date"},
+    "vi": {"not_assessed": "CHƯA ĐÁNH GIÁ", "as_of": "Quy định có hiệu lực ngày",
+           "not_assessed_n": "chưa đánh giá", "not_in_force": "Chưa/không còn hiệu lực vào ngày đó"},
+}
+
+#: Answers a yes/no column accepts (lower case), English and Vietnamese, with and without marks.
+YES_NO_ANSWERS: dict[bool, frozenset[str]] = {
+    True: frozenset({"true", "1", "1.0", "yes", "y", "x", "có", "co"}),
+    False: frozenset({"false", "0", "0.0", "no", "n", "không", "khong"}),
+}

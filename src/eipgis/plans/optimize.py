@@ -263,6 +263,7 @@ def optimize(
     shares, strips = _target_criteria(cset, targets)
     targeted = [c.id for c in cset.criteria if c in shares or c in strips or c.id in green_ids]
     baseline = check(park, cset)
+    targeted = [c for c in targeted if baseline[c].assessed]  # missing input: not a target
     notes: list[str] = []
     operations: list[dict[str, Any]] = []
 
@@ -271,7 +272,7 @@ def optimize(
     band_industrial_m2 = 0.0
     for c in strips:
         r = baseline[c.id]
-        if r.passed:
+        if r.passed is not False:
             continue
         width = float(INDICATORS[c.indicator].param(c.params, "width_m"))
         if not any(o["width_m"] >= width for o in operations):
@@ -410,7 +411,7 @@ def optimize(
                 if f in pos and np.isfinite(unit[pos[f]])
             )
         )
-    failing = [c for c in targeted if not report[c].passed]
+    failing = [c for c in targeted if report[c].passed is False]
     if failing:  # should not happen: the programme's margins cover rounding
         notes.append(
             "after applying the plan these targeted criteria still fail: " + ", ".join(failing)
@@ -529,7 +530,7 @@ def _lower_bound(baseline: ComplianceReport, shares: list[Any], strip_m2: float)
     """Land that must change class whatever the plan (m²): :func:`lower_bound_m2` of the
     baseline's shortfalls and the strip's ungreen band."""
     needs = {
-        c.id: baseline[c.id].gap.get("area_ha", 0.0) * 1e4 if not baseline[c.id].passed else 0.0
+        c.id: baseline[c.id].gap.get("area_ha", 0.0) * 1e4 if baseline[c.id].passed is False else 0.0
         for c in shares
     }
     return lower_bound_m2(shares, needs, strip_m2)

@@ -100,8 +100,11 @@ def _summary(park: Park, report: ComplianceReport, lang: str) -> _Section:
 
 def _overall(report: ComplianceReport, lang: str) -> str:
     w = WORDS[lang]
+    from ..criteria import not_assessed_text
+
     n, total = len(report.failing), len(report.results)
-    return w["fails"].format(n=n, total=total) if n else w["passes"].format(total=total)
+    text = w["fails"].format(n=n, total=total) if n else w["passes"].format(total=total)
+    return text + not_assessed_text(report, lang)
 
 
 def _criteria(report: ComplianceReport, lang: str) -> _Section:
@@ -133,7 +136,7 @@ def _failing(report: ComplianceReport, lang: str) -> _Section | None:
     section = _Section(w["failing_features"])
     for r in report.results:
         by = r.details.get("by_feature") if isinstance(r.details, dict) else None
-        if r.passed or not by:
+        if r.passed is not False or not by:
             continue
         extra_key = "nearest" if any("nearest" in v for v in by.values()) else None
         source_key = "measured_from" if any("measured_from" in v for v in by.values()) else None
@@ -297,6 +300,8 @@ def _cell_class(text: str, lang: str) -> str:
         return "fail"
     if text == verdict(True, lang=lang):
         return "pass"
+    if text == verdict(None, lang=lang):
+        return "na"
     return ""
 
 
