@@ -45,9 +45,10 @@ TABLES: dict[str, tuple[str, ...]] = {
     "buildings": ("building_id", "floors", "main", "facility_id"),
     "neighbourhoods": ("name", "kind", "population"),
     "park": ("name", *PARK_ANSWERS),
-    "flows": ("node", "direction", "material", "quantity", "unit"),
+    "flows": ("node", "direction", "material", "quantity", "unit", "node_kind", "quantity_given",
+              "unit_given"),
     "register": ("id", "date", "status", "title", "partners", "material", "barriers",
-                 "next_step", "note", "source", "link"),
+                 "next_step", "note", "source", "link", "status_since", "events"),
 }
 #: The column that names a row of each table in messages.
 _ROW_ID = {"enterprises": "enterprise_id", "facilities": "facility_id", "landuse": "parcel_id",

@@ -378,7 +378,10 @@ def _judge(crit: Criterion, measure: Measure) -> Result:
         value = measure.value
         t = float(threshold)  # type: ignore[arg-type]
         tol = max(abs(t), 1.0) * _EPS
-        passed = bool(compare(value + (tol if crit.op in (">=", ">") else -tol), t))
+        if crit.op == "==":  # a yes/no answer, a count: equal within the tolerance
+            passed = abs(value - t) <= tol
+        else:
+            passed = bool(compare(value + (tol if crit.op in (">=", ">") else -tol), t))
         if ind.gap == "area":
             need = (t - value) if crit.op in (">=", ">") else (value - t)
             gap = {"area_ha": max(need, 0.0) * measure.extent_m2 / 1e4}
