@@ -308,3 +308,44 @@ def test_folder_park_reads_enterprises_csv(tmp_path, capsys):
     (folder / "enterprises.csv").write_text("enterprise_id,facility_id,workers\nE1,F1,12\n",
                                             encoding="utf-8")
     assert eipgis.load_park(folder).enterprises["workers"].tolist() == [12.0]
+
+
+# --- everything that reads results -----------------------------------------------------------------
+
+
+def with_geometry_set() -> eipgis.CriteriaSet:
+    """The built-in planning set plus one data criterion the park cannot answer (no register)."""
+    base = eipgis.load_criteria("vn-qcvn-01-2021")
+    extra = cset(crit("LINKS", "table_count", {"table": "register"}, threshold=1, unit="count"))
+    return base.model_copy(update={"criteria": [*base.criteria, *extra.criteria]})
+
+
+def test_report_map_and_comparison_show_not_assessed(park):
+    from eipgis.plans.scenario import Scenario, compare, comparison_to_table
+    from eipgis.present.report import report_html, report_markdown
+    from eipgis.present.webmap import map_html, park_map
+
+    criteria = with_geometry_set()
+    report = check(park, criteria)
+    assert report.not_assessed == [report["LINKS"]]
+    html = report_html(park, report=report, lang="vi")
+    assert '<td class="na">CHƯA ĐÁNH GIÁ</td>' in html and "chưa đánh giá" in html
+    assert "NOT ASSESSED" in report_markdown(park, report=report, lang="en")
+    assert "1 not assessed" in map_html(park_map(park, report=report, lang="en"))
+    table = comparison_to_table(compare([Scenario.from_dict(
+        {"schema_version": 1, "name": "as is", "operations": []})], park, criteria=criteria))
+    assert "– NOT ASSESSED" in table
+
+
+def test_the_optimizer_never_targets_a_criterion_not_assessed(park):
+    from eipgis.plans.optimize import optimize
+
+    plan = optimize(park, criteria=with_geometry_set())
+    assert "LINKS" not in plan.targeted and plan.report["LINKS"].passed is None
+
+
+def test_a_where_comparing_text_with_a_number_names_the_criterion(park):
+    with pytest.raises(CriteriaError, match=r"criteria set 'test-data', criterion T: .*sector"):
+        check(park.replace(enterprises=park.enterprises.assign(sector="steel")),
+              cset(crit("T", "table_count", {"table": "enterprises", "where": "sector > 5"},
+                        unit="count")))

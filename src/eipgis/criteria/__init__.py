@@ -448,9 +448,12 @@ def evaluate(park: Park, crit: Criterion, *, tables: Mapping[str, pd.DataFrame] 
         measure = ind.function(park, **params)
     except NotAssessed as why:
         return _not_assessed(crit, why)
-    except InputError as exc:  # a data criterion's column or value: name the criterion
+    except InputError as exc:  # a data criterion's column, where or value: name the criterion
+        from ..expr import ExprError
+
         prefix = f"{where}, criterion {crit.id}" if where else f"criterion {crit.id}"
-        raise type(exc)(f"{prefix}: {exc}") from None
+        kind = CriteriaError if isinstance(exc, CriteriaError | ExprError) else InputError
+        raise kind(f"{prefix}: {exc}") from None
     return _judge(crit, measure)
 
 
