@@ -285,7 +285,8 @@ def test_cli_unknown_column_and_text_in_numbers_exit_2(gpkg_park, tmp_path, caps
                                                                       "column": "staff"},
                                                     threshold=1, unit="people"))
     code, _, err = run(["check", gpkg_park, "--criteria", criteria, "-o", out_file], capsys)
-    assert code == 2 and "'staff' is neither in table 'enterprises'" in err and "workers" in err
+    assert code == 2 and f"{criteria} ('test-data'), criterion X" in err and "workers" in err
+    assert "'staff' is neither in table 'enterprises'" in err
     assert not out_file.exists()
     criteria = write_set(tmp_path / "c.yaml", crit("BAD", "table_share", {"table": "enterprises",
                                                                           "where": "x"},
@@ -345,7 +346,13 @@ def test_the_optimizer_never_targets_a_criterion_not_assessed(park):
 
 
 def test_a_where_comparing_text_with_a_number_names_the_criterion(park):
-    with pytest.raises(CriteriaError, match=r"criteria set 'test-data', criterion T: .*sector"):
+    with pytest.raises(CriteriaError, match=r"criteria set \('test-data'\), criterion T: .*sector"):
         check(park.replace(enterprises=park.enterprises.assign(sector="steel")),
               cset(crit("T", "table_count", {"table": "enterprises", "where": "sector > 5"},
                         unit="count")))
+
+
+def test_enterprises_among_the_extras_are_the_table():
+    # The QGIS bridge passes every other layer as an extra: the table still becomes park.enterprises.
+    p = eipgis.park_from_frames(**frames(), extras={"enterprises": ENTERPRISES})
+    assert p.has_enterprises and "enterprises" not in p.extras and len(p.enterprises) == 5

@@ -277,7 +277,8 @@ def park_from_frames(
         What the messages and ``Park.source`` name as the origin of the frames.
     enterprises : DataFrame, optional
         The attribute table of the park's enterprises (``enterprise_id``, ``facility_id``,
-        ``workers``, ``recp_applied``…; see the README data contract).
+        ``workers``, ``recp_applied``…; see the README data contract); also taken from
+        ``extras["enterprises"]``.
 
     Returns
     -------
@@ -309,6 +310,8 @@ def park_from_frames(
              "neighbourhoods": neighbourhoods}
     frames = {layer: frame for layer, frame in given.items() if frame is not None}
     extra = dict(extras or {})
+    if enterprises is None:  # an 'enterprises' table among the extras (QGIS bridge) is the table
+        enterprises = extra.pop("enterprises", None)
     return _build(frames, extra, found=[*frames, *extra], crs=crs, repair=repair,
                   landuse_mapping=landuse_mapping, source=source, in_memory=True,
                   enterprises=enterprises)

@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from .. import _tabular  # noqa: F401 - registers the data indicators (table_share, checklist…)
 from .._words import CHECK_HEADINGS, CHECK_WORDS, DATA_CHECK_WORDS
@@ -188,6 +188,8 @@ class CriteriaSet(BaseModel):
     description: str | None = None
     extends: list[str] = Field(default_factory=list)
     criteria: list[Criterion]
+    #: Where the set was read from (a file path, ``built-in criteria set NAME``), for messages.
+    _source: str = PrivateAttr(default="")
 
     @model_validator(mode="after")
     def _unique_ids(self) -> CriteriaSet:
@@ -210,6 +212,7 @@ def _read_set(text: str, where: str, seen: tuple[str, ...]) -> CriteriaSet:
     if not isinstance(data, dict):
         raise CriteriaError(f"{where}: expected a mapping with schema_version, id, title, criteria.")
     parsed = validate(CriteriaSet, data, where=where, what="criteria file", error=CriteriaError)
+    parsed._source = where
     if not parsed.extends:
         return parsed
     merged: dict[str, Criterion] = {}
@@ -485,7 +488,7 @@ def check(
     cset = load_criteria(criteria)
     on = as_of if as_of is not None else date.today()
     in_force = [c for c in cset.criteria if c.in_force(on)]
-    where = f"criteria set '{cset.id}'"
+    where = f"{cset._source or 'criteria set'} ('{cset.id}')"
     results = tuple(evaluate(park, c, tables=tables, where=where) for c in in_force)
     areas = class_area_m2(park)
     return ComplianceReport(
