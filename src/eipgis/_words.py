@@ -438,9 +438,11 @@ NOT_ASSESSED_WORDS: dict[str, dict[str, str]] = {
 #: How reports show a criterion that is not assessed and the date the rules were taken at.
 DATA_CHECK_WORDS: dict[str, dict[str, str]] = {
     "en": {"not_assessed": "NOT ASSESSED", "as_of": "Rules in force on",
-           "not_assessed_n": "not assessed", "not_in_force": "Not in force on that date"},
+           "not_assessed_n": "not assessed", "not_in_force": "Not in force on that date",
+           "n_enterprises": "Enterprises"},
     "vi": {"not_assessed": "CHƯA ĐÁNH GIÁ", "as_of": "Quy định có hiệu lực ngày",
-           "not_assessed_n": "chưa đánh giá", "not_in_force": "Chưa/không còn hiệu lực vào ngày đó"},
+           "not_assessed_n": "chưa đánh giá", "not_in_force": "Chưa/không còn hiệu lực vào ngày đó",
+           "n_enterprises": "Doanh nghiệp"},
 }
 
 #: Answers a yes/no column accepts (lower case), English and Vietnamese, with and without marks.

@@ -10,7 +10,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._words import WORDS, check_lang, co2_columns, co2_label, measured_from_text, number
+from .._words import (
+    DATA_CHECK_WORDS,
+    WORDS,
+    check_lang,
+    co2_columns,
+    co2_label,
+    measured_from_text,
+    number,
+)
 from ..errors import InputError
 from ..landuse import CLASSES, LABELS
 
@@ -84,6 +92,11 @@ def _summary(park: Park, report: ComplianceReport, lang: str) -> _Section:
         [w["criteria_set"], f"{report.criteria_set} — {report.criteria_title[lang]}"],
         [w["overall"], _overall(report, lang)],
     ]
+    d = DATA_CHECK_WORDS[lang]
+    if report.as_of is not None:  # the date whose rules were applied (issue 11)
+        rows.append([d["as_of"], report.as_of.isoformat()])
+    if park.has_enterprises:
+        rows.insert(5, [d["n_enterprises"], number(len(park.enterprises))])
     section = _Section(w["summary"], tables=[_Table(["", ""], rows)])
     total = park.area_ha
     classes = [[LABELS[c][lang], number(report.class_area_ha.get(c, 0.0), 2),
