@@ -358,3 +358,16 @@ def test_enterprises_among_the_extras_are_the_table():
     # The QGIS bridge passes every other layer as an extra: the table still becomes park.enterprises.
     p = eipgis.park_from_frames(**frames(), extras={"enterprises": ENTERPRISES})
     assert p.has_enterprises and "enterprises" not in p.extras and len(p.enterprises) == 5
+
+
+def test_cli_text_in_a_numeric_enterprise_column_exits_2_naming_the_row(tmp_path, capsys):
+    folder = tmp_path / "park"
+    folder.mkdir()
+    for layer, frame in frames().items():
+        frame.to_file(folder / f"{layer}.geojson", driver="GeoJSON")
+    (folder / "enterprises.csv").write_text(
+        "enterprise_id,workers\nE1,12\nE2,mười\n", encoding="utf-8")
+    out_file = tmp_path / "report.json"
+    code, _, err = run(["check", folder, "-o", out_file], capsys)
+    assert code == 2 and "table 'enterprises': workers is not a finite number ≥ 0 in E2 (mười)" in err
+    assert "Traceback" not in err and not out_file.exists()
