@@ -188,6 +188,21 @@ def test_a_column_outside_table_and_contract_is_an_error_listing_the_columns(par
     assert "enterprise_id" in text and "workers" in text  # the columns it may use
 
 
+def test_blank_text_cells_are_no_value_not_an_error():
+    # Read from CSV, blanks are "" in a text column: sum 12 + 3 = 15; share of rows answering
+    # 'partners' (S1, S3) that are implemented (S1) = 1 / 2.
+    table = pd.DataFrame({"id": ["S1", "S2", "S3"], "status": ["implemented", "idea", "idea"],
+                          "partners": ["A+B", "  ", "C+D"], "saving_t": ["12", "", "3"]},
+                         dtype="str")
+    report = check(eipgis.park_from_frames(**frames()), cset(
+        crit("T", "table_sum", {"table": "register", "column": "saving_t"}, threshold=1, unit="t"),
+        crit("S", "table_share", {"table": "register",
+                                  "where": "status == 'implemented' and partners != ''"})),
+        tables={"register": table})
+    assert report["T"].value == 15
+    assert report["S"].value == pytest.approx(0.5)
+
+
 def test_text_in_a_numeric_column_names_the_rows():
     table = pd.DataFrame({"id": ["S1", "S2"], "status": ["implemented", "idea"],
                           "saving_t": ["12", "lots"]})

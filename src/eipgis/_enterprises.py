@@ -17,6 +17,7 @@ __all__ = [
     "YES_NO_COLUMNS",
     "empty_enterprises",
     "numbers",
+    "text_cells",
     "validate_enterprises",
     "yes_no",
 ]
@@ -45,7 +46,7 @@ def empty_enterprises() -> pd.DataFrame:
                          for c in ENTERPRISE_COLUMNS})
 
 
-def _text(column: pd.Series) -> pd.Series:
+def text_cells(column: pd.Series) -> pd.Series:
     """Cells as stripped text, blanks (empty, None, NaN) as NA."""
     text = column.astype("string").str.strip()
     return text.where(text != "", None)
@@ -56,7 +57,7 @@ def yes_no(column: pd.Series) -> tuple[pd.Series, Any]:
     that are no answer at all (e.g. ``maybe``)."""
     import pandas as pd
 
-    text = _text(column).str.lower()
+    text = text_cells(column).str.lower()
     # Python booleans and numbers read as text "True"/"1.0": lowered above.
     yes = text.isin(_YES).fillna(False).to_numpy(dtype=bool)
     no = text.isin(_NO).fillna(False).to_numpy(dtype=bool)
@@ -75,7 +76,7 @@ def numbers(column: pd.Series) -> pd.Series:
         return column.astype(float)
     if pd.api.types.is_numeric_dtype(column):
         return column.astype(float)
-    text = _text(column).str.replace(",", "", regex=False)
+    text = text_cells(column).str.replace(",", "", regex=False)
     return pd.to_numeric(text, errors="coerce").astype(float)
 
 
@@ -114,7 +115,7 @@ def validate_enterprises(
                      "add a column enterprise_id with one unique id per enterprise")
         return empty_enterprises()
     table = table.copy()
-    ids = _text(table["enterprise_id"])
+    ids = text_cells(table["enterprise_id"])
     blank = ids.isna().to_numpy(dtype=bool)
     if blank.any():
         rows = [f"row {i + 1}" for i in np.flatnonzero(blank)]
@@ -127,7 +128,7 @@ def validate_enterprises(
                      + ids_text(sorted(set(ids[dup])), 8), "give every enterprise its own id")
     for col in ("facility_id", "name", "sector"):
         if col in table.columns:
-            text = _text(table[col])
+            text = text_cells(table[col])
             table[col] = text.astype(object).where(text.notna(), None)
     if "facility_id" in table.columns:
         links = table["facility_id"]
@@ -141,7 +142,7 @@ def validate_enterprises(
         if col not in table.columns:
             continue
         values = numbers(table[col])
-        given = _text(table[col]).notna().to_numpy(dtype=bool)
+        given = text_cells(table[col]).notna().to_numpy(dtype=bool)
         v = values.to_numpy(dtype=float)
         with np.errstate(invalid="ignore"):
             bad = given & ~(np.isfinite(v) & (v >= 0))

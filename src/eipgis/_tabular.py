@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._enterprises import ENTERPRISE_COLUMNS, numbers, yes_no
+from ._enterprises import ENTERPRISE_COLUMNS, numbers, text_cells, yes_no
 from ._validate import ids_text
 from .errors import CriteriaError, InputError
 from .expr import ExprError, parse_where
@@ -137,10 +137,11 @@ def _answered(frame: pd.DataFrame, columns: list[str | None]) -> np.ndarray:
     """Rows where every named column has a value."""
     import numpy as np
 
-    cols = [c for c in dict.fromkeys(columns) if c is not None]
-    if not cols:
-        return np.ones(len(frame), dtype=bool)
-    return frame[cols].notna().all(axis=1).to_numpy(dtype=bool)
+    ok = np.ones(len(frame), dtype=bool)
+    for c in dict.fromkeys(columns):
+        if c is not None:
+            ok &= text_cells(frame[c]).notna().to_numpy(dtype=bool)  # blank text: no answer
+    return ok
 
 
 def _row_names(frame: pd.DataFrame, table: str, mask: Any) -> list[str]:
@@ -157,9 +158,7 @@ def _number_column(frame: pd.DataFrame, table: str, column: str) -> pd.Series:
     import numpy as np
 
     values = numbers(frame[column])
-    given = frame[column].notna().to_numpy(dtype=bool)
-    if frame[column].dtype == object:
-        given &= frame[column].astype(str).str.strip().ne("").to_numpy(dtype=bool)
+    given = text_cells(frame[column]).notna().to_numpy(dtype=bool)  # blank text: no value
     v = values.to_numpy(dtype=float)
     bad = given & ~np.isfinite(v)
     if bad.any():
