@@ -386,3 +386,10 @@ def test_cli_text_in_a_numeric_enterprise_column_exits_2_naming_the_row(tmp_path
     code, _, err = run(["check", folder, "-o", out_file], capsys)
     assert code == 2 and "table 'enterprises': workers is not a finite number ≥ 0 in E2 (mười)" in err
     assert "Traceback" not in err and not out_file.exists()
+
+
+def test_reasons_are_bilingual():
+    report = check(eipgis.park_from_frames(**frames()), cset(
+        crit("L", "table_count", {"table": "register"}, threshold=1, unit="count")))
+    assert report["L"].reason_in("en") == "no table 'register' (pass --register FILE)"
+    assert report["L"].reason_in("vi") == "không có bảng 'register' (cần --register FILE)"

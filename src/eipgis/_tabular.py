@@ -107,8 +107,9 @@ def _table(park: Park, name: str, tables: Mapping[str, pd.DataFrame] | None,
     """The table, after checking that every column named is in it or in its contract."""
     frame = table_columns(park, name, tables)
     if frame is None:
-        how = {"flows": " (pass --flows FILE)", "register": " (pass --register FILE)"}.get(name, "")
-        raise NotAssessed("no_table", table=name, how=how)
+        if name in ("flows", "register"):  # tables given on the command line
+            raise NotAssessed("no_table_given", table=name, option=f"--{name}")
+        raise NotAssessed("no_table", table=name)
     wanted = [c for c in dict.fromkeys(columns) if c is not None]
     unknown = [c for c in wanted if c not in frame.columns and c not in TABLES[name]]
     if unknown:

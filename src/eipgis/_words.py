@@ -427,10 +427,12 @@ def measured_from_text(kind: Any, buildings: Any, w: dict[str, str]) -> str | No
 
 #: Why a criterion is not assessed (:class:`eipgis.indicators.NotAssessed`), by language.
 NOT_ASSESSED_WORDS: dict[str, dict[str, str]] = {
-    "en": {"no_table": "no table '{table}'{how}",
+    "en": {"no_table": "no table '{table}'",
+           "no_table_given": "no table '{table}' (pass {option} FILE)",
            "no_column": "table '{table}' has no column {column}",
            "no_answer": "no row of table '{table}' answers {column}"},
-    "vi": {"no_table": "không có bảng '{table}'{how}",
+    "vi": {"no_table": "không có bảng '{table}'",
+           "no_table_given": "không có bảng '{table}' (cần {option} FILE)",
            "no_column": "bảng '{table}' không có cột {column}",
            "no_answer": "không dòng nào của bảng '{table}' trả lời {column}"},
 }
