@@ -452,6 +452,8 @@ def evaluate(park: Park, crit: Criterion, *, tables: Mapping[str, pd.DataFrame] 
     except NotAssessed as why:
         return _not_assessed(crit, why)
     except InputError as exc:  # a data criterion's column, where or value: name the criterion
+        if not ind.tabular:
+            raise
         from ..expr import ExprError
 
         prefix = f"{where}, criterion {crit.id}" if where else f"criterion {crit.id}"
