@@ -21,10 +21,10 @@ PACKAGE = Path(eipgis.__file__).resolve().parent
 LAYERS: list[tuple[str, ...]] = [
     ("errors",),
     ("_validate", "_yamlfile", "io", "_provinces", "crs", "landuse", "expr", "_words", "_markup",
-     "_hazard", "_tables"),
+     "_hazard", "_tables", "_enterprises"),
     ("park",),
     ("_zonal", "synth"),
-    ("indicators",),
+    ("indicators", "_tabular"),
     ("criteria",),
     ("raster",),  # observed green: adds OBS-GREEN criteria to a set
     ("plans", "symbiosis"),

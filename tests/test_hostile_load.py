@@ -373,12 +373,14 @@ def test_attribute_only_table_is_not_a_problem(tmp_path, capsys):
     gpkg = park_file(tmp_path, lambda layers: None)
     pyogrio.write_dataframe(pd.DataFrame({"enterprise_id": ["E1", "E2"], "workers": [120, 40]}),
                             gpkg, layer="enterprises")
+    pyogrio.write_dataframe(pd.DataFrame({"contact": ["a", "b"]}), gpkg, layer="contacts")
     code, err = run(["check", gpkg], capsys)
     assert code == 0, err
     from eipgis import load_park
     park = load_park(gpkg)
-    assert "enterprises" not in park.extras
-    assert "enterprises: a table without geometry, not carried among the park's layers" in park.notes
+    assert "enterprises" not in park.extras and "contacts" not in park.extras
+    assert park.enterprises["workers"].tolist() == [120.0, 40.0]  # the table of data criteria
+    assert "contacts: a table without geometry, not carried among the park's layers" in park.notes
 
 
 @pytest.mark.parametrize("layer", ["landuse", "boundary", "buildings"])

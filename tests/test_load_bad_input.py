@@ -616,7 +616,7 @@ BAD_CRITERIA = {
     ),
     "unknown indicator": (
         GOOD.replace("indicator: landuse_share", "indicator: greenery_share", 1),
-        ["criteria[0].indicator", "unknown indicator 'greenery_share'", "known: green_cover_share"],
+        ["criteria[0].indicator", "unknown indicator 'greenery_share'", "known: checklist, green_cover_share"],
     ),
     "misspelt key": (
         GOOD.replace("threshold: 0.10", "treshold: 0.10", 1),

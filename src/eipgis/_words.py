@@ -13,14 +13,17 @@ __all__ = [
     "CHECK_HEADINGS",
     "CHECK_WORDS",
     "COMPARE_WORDS",
+    "DATA_CHECK_WORDS",
     "HAZARD_COLOURS",
     "INVEST_WORDS",
     "KINDS",
     "LANGS",
     "MATERIAL_COLOURS",
+    "NOT_ASSESSED_WORDS",
     "PLAN_WORDS",
     "PORTFOLIO_WORDS",
     "WORDS",
+    "YES_NO_ANSWERS",
     "check_lang",
     "co2_columns",
     "co2_label",
@@ -552,4 +555,35 @@ INVEST_WORDS: dict[str, dict[str, str]] = {
         "footer": "Lập bằng eipgis {version}. Số liệu theo giá thực; dòng tiền là lợi ích hằng năm không đổi.",
         "role_supplier": "bên cung cấp", "role_receiver": "bên tiếp nhận", "role_enterprise": "doanh nghiệp",
     },
+}
+
+
+# --- issue 11: data criteria, not assessed, rules by date (helper "datacrit") ---------------
+
+#: Why a criterion is not assessed (:class:`eipgis.indicators.NotAssessed`), by language.
+NOT_ASSESSED_WORDS: dict[str, dict[str, str]] = {
+    "en": {"no_table": "no table '{table}'",
+           "no_table_given": "no table '{table}' (pass {option} FILE)",
+           "no_column": "table '{table}' has no column {column}",
+           "no_answer": "no row of table '{table}' answers {column}"},
+    "vi": {"no_table": "không có bảng '{table}'",
+           "no_table_given": "không có bảng '{table}' (cần {option} FILE)",
+           "no_column": "bảng '{table}' không có cột {column}",
+           "no_answer": "không dòng nào của bảng '{table}' trả lời {column}"},
+}
+
+#: How reports show a criterion that is not assessed and the date the rules were taken at.
+DATA_CHECK_WORDS: dict[str, dict[str, str]] = {
+    "en": {"not_assessed": "NOT ASSESSED", "as_of": "Rules in force on",
+           "not_assessed_n": "not assessed", "not_in_force": "Not in force on that date",
+           "n_enterprises": "Enterprises"},
+    "vi": {"not_assessed": "CHƯA ĐÁNH GIÁ", "as_of": "Quy định có hiệu lực ngày",
+           "not_assessed_n": "chưa đánh giá", "not_in_force": "Chưa/không còn hiệu lực vào ngày đó",
+           "n_enterprises": "Doanh nghiệp"},
+}
+
+#: Answers a yes/no column accepts (lower case), English and Vietnamese, with and without marks.
+YES_NO_ANSWERS: dict[bool, frozenset[str]] = {
+    True: frozenset({"true", "1", "1.0", "yes", "y", "x", "có", "co"}),
+    False: frozenset({"false", "0", "0.0", "no", "n", "không", "khong"}),
 }

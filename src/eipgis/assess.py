@@ -51,7 +51,8 @@ def assess(
             f"{out}: folder exists and is not empty. Fix: pass --overwrite or choose another -o."
         )
     park = load_park(park_path or sample_path())
-    reports = [check(park, name) for name in CRITERIA_SETS]
+    data = None if park_path else tang_loong_tables(park)  # the data criteria's flows
+    reports = [check(park, name, tables=data) for name in CRITERIA_SETS]
     network = None if park_path else tang_loong_symbiosis(park)  # symbiosis, issue 4
 
     contents: dict[str, str] = {}
@@ -169,6 +170,15 @@ def tang_loong_investment(park: Park, network: SymbiosisResult, lang: str) -> _I
     lines.append(f"Investment case of {best}: invest/case_{best}.html")
     png = macc_png(pd.DataFrame(doc["macc"]), currency=cur, lang=lang) if doc["macc"] else None
     return _Investment(texts=texts, macc=png, table="\n".join(lines) + "\n")
+
+
+def tang_loong_tables(park: Park) -> dict[str, pd.DataFrame] | None:
+    """The flow inventory beside the sample as the table ``flows`` of the data criteria."""
+    from . import sample_path
+    from .symbiosis import read_flows
+
+    flows = Path(sample_path()).parent / "tang_loong_flows.csv"
+    return {"flows": read_flows(flows, park)} if flows.exists() else None
 
 
 def tang_loong_comparison(park: Park) -> pd.DataFrame | None:

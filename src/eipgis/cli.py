@@ -108,18 +108,27 @@ def cli(verbose: int, quiet: bool) -> None:
               help="Land-cover codes that are green [default: 10,20,30, ESA WorldCover].")
 @click.option("--ndvi-min", type=float, default=None, metavar="NDVI",
               help="Read --landcover as NDVI; a pixel is green at NDVI >= this (e.g. 0.4).")
+@click.option("--flows", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="Flow inventory (CSV or YAML): the table 'flows' of data criteria.")
+@click.option("--register", "register_file", type=click.Path(dir_okay=False), default=None,
+              metavar="FILE", help="Opportunity register (CSV): the table 'register' (current state).")
+@click.option("--as-of", "as_of", default=None, metavar="DATE",
+              help="Apply the criteria in force on DATE (YYYY-MM-DD, not in the future) [default: today].")
 @_park_options
 def check(park: str, criteria: str, fmt: str | None, output: str | None, overwrite: bool, strict: bool,
           lang: str, crs: str | None, repair: bool, landuse_mapping: str | None,
           landcover: str | None = None, green_classes: str | None = None,
-          ndvi_min: float | None = None) -> None:
+          ndvi_min: float | None = None, flows: str | None = None,
+          register_file: str | None = None, as_of: str | None = None) -> None:
     """Check PARK (a GeoPackage or folder of layers) against a criteria set."""
     from . import io
     from .criteria import check as run_check
     from .criteria import load_criteria
     from .park import load_park
 
-    inputs = _checked(("land-use mapping file", landuse_mapping), ("land-cover raster", landcover))
+    on = _as_of(as_of)
+    inputs = _checked(("land-use mapping file", landuse_mapping), ("land-cover raster", landcover),
+                      ("flow inventory", flows), ("opportunity register", register_file))
     refuse_output(output, overwrite=overwrite,
                   inputs=_park_inputs(park) + _criteria_inputs(criteria) + inputs)
     cset = load_criteria(criteria)  # a bad criteria file fails before any geometry work
@@ -132,7 +141,8 @@ def check(park: str, criteria: str, fmt: str | None, output: str | None, overwri
         cset = raster.with_observed_green(cset, landcover, green_classes=green_classes,
                                           ndvi_min=ndvi_min)
     loaded = load_park(park, crs=crs, repair=repair, landuse_mapping=landuse_mapping)
-    report = run_check(loaded, cset)
+    report = run_check(loaded, cset, tables=_data_tables(loaded, flows, register_file, on),
+                       as_of=on)
     text = _render(report, fmt or _format_for(output), lang)
     if output:
         io.write_text(output, text, overwrite=overwrite)
@@ -141,6 +151,41 @@ def check(park: str, criteria: str, fmt: str | None, output: str | None, overwri
         click.echo(text, nl=False)
     if strict and not report.passed:
         sys.exit(1)
+
+
+def _as_of(text: str | None) -> Any:
+    """``--as-of``: an ISO date, today or earlier (rules are judged on what has happened)."""
+    import datetime as dt
+
+    if text is None:
+        return None
+    try:
+        day = dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(f"--as-of {text!r} is not a date. Fix: write it as YYYY-MM-DD, "
+                         "e.g. --as-of 2024-12-31.") from None
+    if day > dt.date.today():
+        raise InputError(f"--as-of {day.isoformat()} is in the future. Fix: give today's date "
+                         "or an earlier one.")
+    return day
+
+
+def _data_tables(park: Any, flows: str | None, register_file: str | None,
+                 as_of: Any = None) -> dict[str, Any]:
+    """The tables ``flows`` and ``register`` (its state on ``as_of``) for the data criteria."""
+    tables: dict[str, Any] = {}
+    if flows:
+        from .symbiosis import read_flows
+
+        tables["flows"] = read_flows(flows, park)
+    if register_file:
+        from .symbiosis.register import current, read_register
+
+        events = read_register(register_file)
+        if as_of is not None:  # the register as it stood on that date
+            events = events[[str(d) <= as_of.isoformat() for d in events["date"]]]  # ISO text
+        tables["register"] = current(events)
+    return tables
 
 
 @cli.command()

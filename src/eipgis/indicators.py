@@ -27,6 +27,7 @@ __all__ = [
     "Indicator",
     "LinearTerm",
     "Measure",
+    "NotAssessed",
     "SafetyDetail",
     "ShareDetail",
     "StripDetail",
@@ -45,7 +46,24 @@ __all__ = [
 ]
 
 #: How a criterion turns the shortfall of an indicator into a planner's gap.
-GapKind = Literal["area", "per_feature_area", "strip", "per_feature_distance", "count"]
+GapKind = Literal["area", "per_feature_area", "strip", "per_feature_distance", "count", "none"]
+
+
+class NotAssessed(Exception):
+    """An indicator cannot be measured because its input is missing (no table, no column, no
+    answer): the criterion is *not assessed*, never passed or failed.
+
+    ``key`` names the reason in :data:`eipgis._words.NOT_ASSESSED_WORDS`; ``fields`` fill it.
+    """
+
+    def __init__(self, key: str, **fields: str) -> None:
+        from ._words import NOT_ASSESSED_WORDS
+
+        self.key = key
+        self.fields = fields
+        self.reasons = {lang: words[key].format(**fields)
+                        for lang, words in NOT_ASSESSED_WORDS.items()}
+        super().__init__(self.reasons["en"])
 
 #: Metadata of a :class:`Detail` field that is geometry for maps, not a figure for the JSON.
 _MAP_ONLY = {"json": False}
@@ -200,6 +218,12 @@ class Indicator:
     plot_limit : {"density", "green"}, optional
         A per-plot limit that a plan's cut into a plot must not break: the building-density
         ceiling or the plot-green floor (the candidate builder keeps strips within them).
+    tabular : bool
+        Measures attribute tables: ``function(park, tables=…, **params)`` gets the tables a
+        check was given (flows, register) and may raise :class:`NotAssessed`.
+    check_params : callable, optional
+        ``check_params(params)`` raises ``ValueError`` for params a criteria file must not hold
+        (checked when the file is read).
     """
 
     name: str
@@ -213,6 +237,8 @@ class Indicator:
     highlight: Highlight | None = None
     chart: bool = False
     plot_limit: Literal["density", "green"] | None = None
+    tabular: bool = False
+    check_params: Callable[[Mapping[str, Any]], None] | None = None
 
     @property
     def default_params(self) -> dict[str, Any]:
@@ -249,6 +275,8 @@ def indicator(
     highlight: Highlight | None = None,
     chart: bool = False,
     plot_limit: Literal["density", "green"] | None = None,
+    tabular: bool = False,
+    check_params: Callable[[Mapping[str, Any]], None] | None = None,
 ) -> Callable[[Callable[..., Measure]], Callable[..., Measure]]:
     """Register a function as the indicator ``name`` (see :class:`Indicator` for the hooks)."""
 
@@ -265,6 +293,8 @@ def indicator(
             highlight=highlight,
             chart=chart,
             plot_limit=plot_limit,
+            tabular=tabular,
+            check_params=check_params,
         )
         return func
 

@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING, Any
 from . import crs as _crs
 from . import io as _io
 from . import landuse as _landuse
+from ._enterprises import empty_enterprises, validate_enterprises
 from ._hazard import HAZARD_CLASSES, hazard_classes
 from ._validate import Problems, ids_text
 from .errors import CRSError, LayerError
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import pandas as pd
     import pyproj
 
 __all__ = [
@@ -87,6 +89,10 @@ class Park:
         What loading changed or noticed (clipped parcels, repaired geometry, unassigned land).
     unassigned_m2 : float
         Land inside the boundary that no parcel covers.
+    enterprises : DataFrame
+        The optional attribute table ``enterprises`` (one row per enterprise, no geometry),
+        validated: yes/no columns as pandas ``boolean``, numeric columns as floats. Empty with
+        the documented columns when the park has none; ``has_enterprises`` tells which.
     """
 
     name: str
@@ -101,6 +107,8 @@ class Park:
     extras: Mapping[str, gpd.GeoDataFrame] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     unassigned_m2: float = 0.0
+    enterprises: pd.DataFrame = field(default_factory=empty_enterprises, repr=False)
+    has_enterprises: bool = False
 
     @property
     def boundary_geometry(self) -> Any:
@@ -211,8 +219,27 @@ def load_park(
         for name, where in available.items()
         if name not in LAYERS and not name.startswith(("gpkg_", "rtree_", "layer_styles"))
     }
+    enterprises = extras.pop("enterprises", None)
+    table = Path(path) / "enterprises.csv"
+    if enterprises is None and Path(path).is_dir() and table.exists():
+        enterprises = _read_enterprises_csv(table)
     return _build(frames, extras, found=list(available), crs=crs, repair=repair,
-                  landuse_mapping=landuse_mapping, source=source, in_memory=False)
+                  landuse_mapping=landuse_mapping, source=source, in_memory=False,
+                  enterprises=enterprises)
+
+
+def _read_enterprises_csv(path: Path) -> pd.DataFrame:
+    """A folder park's ``enterprises.csv`` (UTF-8), every cell read as text."""
+    import io
+
+    import pandas as pd
+
+    text = _io.read_text_file(path, what="enterprises table", error=LayerError)
+    try:
+        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise LayerError(f"{path}: cannot be read as CSV ({str(exc).strip()}). Fix: save it as "
+                         "UTF-8 CSV with a header row (enterprise_id, …).") from None
 
 
 def park_from_frames(
@@ -228,6 +255,7 @@ def park_from_frames(
     repair: bool = False,
     landuse_mapping: str | os.PathLike[str] | Mapping[str, str] | None = None,
     source: str = "<memory>",
+    enterprises: Any = None,
 ) -> Park:
     """Validate and project a park given as GeoDataFrames (no file needed).
 
@@ -247,6 +275,10 @@ def park_from_frames(
         As for :func:`load_park`.
     source : str
         What the messages and ``Park.source`` name as the origin of the frames.
+    enterprises : DataFrame, optional
+        The attribute table of the park's enterprises (``enterprise_id``, ``facility_id``,
+        ``workers``, ``recp_applied``…; see the README data contract); also taken from
+        ``extras["enterprises"]``.
 
     Returns
     -------
@@ -278,8 +310,11 @@ def park_from_frames(
              "neighbourhoods": neighbourhoods}
     frames = {layer: frame for layer, frame in given.items() if frame is not None}
     extra = dict(extras or {})
+    if enterprises is None:  # an 'enterprises' table among the extras (QGIS bridge) is the table
+        enterprises = extra.pop("enterprises", None)
     return _build(frames, extra, found=[*frames, *extra], crs=crs, repair=repair,
-                  landuse_mapping=landuse_mapping, source=source, in_memory=True)
+                  landuse_mapping=landuse_mapping, source=source, in_memory=True,
+                  enterprises=enterprises)
 
 
 @dataclass
@@ -303,6 +338,7 @@ def _build(
     landuse_mapping: str | os.PathLike[str] | Mapping[str, str] | None,
     source: str,
     in_memory: bool,
+    enterprises: Any = None,
 ) -> Park:
     """The validation behind :func:`load_park` and :func:`park_from_frames`."""
     problems = Problems(source)
@@ -355,6 +391,8 @@ def _build(
     buildings = _validate_buildings(checked.get("buildings"), facilities, ctx)
     plot_green = _validate_plot_green(checked.get("plot_green"), ctx)
     neighbourhoods = _validate_neighbourhoods(checked.get("neighbourhoods"), ctx)
+    table = (validate_enterprises(enterprises, set(facilities["facility_id"].astype(str)), problems)
+             if enterprises is not None else empty_enterprises())
     problems.raise_if_any()
 
     # 6. Parcels against the boundary (clip what sticks out), then against each other.
@@ -381,6 +419,8 @@ def _build(
         extras=MappingProxyType(carried),
         notes=tuple(notes),
         unassigned_m2=unassigned,
+        enterprises=table,
+        has_enterprises=enterprises is not None,
     )
 
 

@@ -8,16 +8,18 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from .._words import CHECK_HEADINGS, CHECK_WORDS
+from .. import _tabular  # noqa: F401 - registers the data indicators (table_share, checklist…)
+from .._words import CHECK_HEADINGS, CHECK_WORDS, DATA_CHECK_WORDS
 from .._yamlfile import read_yaml, validate
-from ..errors import CriteriaError
-from ..indicators import INDICATORS, Measure, StripDetail
+from ..errors import CriteriaError, InputError
+from ..indicators import INDICATORS, Measure, NotAssessed, StripDetail
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,6 +39,7 @@ __all__ = [
     "format_threshold",
     "format_value",
     "load_criteria",
+    "not_assessed_text",
     "verdict",
 ]
 
@@ -111,6 +114,15 @@ class Criterion(BaseModel):
     source: str = Field(min_length=3)
     status: Literal["confirmed", "unconfirmed"]
     note: str | None = None
+    #: The first day the rule applies (ISO date, optional).
+    in_force_from: date | None = None
+    #: The first day it no longer applies (exclusive; optional).
+    in_force_to: date | None = None
+
+    def in_force(self, on: date) -> bool:
+        """Whether the rule applies on ``on`` (``in_force_from ≤ on < in_force_to``)."""
+        return ((self.in_force_from is None or self.in_force_from <= on)
+                and (self.in_force_to is None or on < self.in_force_to))
 
     @field_validator("indicator")
     @classmethod
@@ -140,9 +152,23 @@ class Criterion(BaseModel):
         return value
 
     @model_validator(mode="after")
+    def _dates_in_order(self) -> Criterion:
+        if (self.in_force_from is not None and self.in_force_to is not None
+                and self.in_force_from >= self.in_force_to):
+            raise ValueError(f"in_force_from {self.in_force_from} is not before in_force_to "
+                             f"{self.in_force_to} (in_force_to is the first day it no longer applies)")
+        return self
+
+    @model_validator(mode="after")
     def _params_fit(self) -> Criterion:
-        func = INDICATORS[self.indicator].function
+        ind = INDICATORS[self.indicator]
+        func = ind.function
         params = dict(self.params)
+        if ind.tabular and "tables" in params:
+            raise ValueError("params.tables is not a parameter: tables come from the park, "
+                             "--flows and --register")
+        if ind.check_params is not None:
+            ind.check_params(params)
         if isinstance(self.threshold, dict):
             params["limits"] = self.threshold
         try:
@@ -162,6 +188,8 @@ class CriteriaSet(BaseModel):
     description: str | None = None
     extends: list[str] = Field(default_factory=list)
     criteria: list[Criterion]
+    #: Where the set was read from (a file path, ``built-in criteria set NAME``), for messages.
+    _source: str = PrivateAttr(default="")
 
     @model_validator(mode="after")
     def _unique_ids(self) -> CriteriaSet:
@@ -184,6 +212,7 @@ def _read_set(text: str, where: str, seen: tuple[str, ...]) -> CriteriaSet:
     if not isinstance(data, dict):
         raise CriteriaError(f"{where}: expected a mapping with schema_version, id, title, criteria.")
     parsed = validate(CriteriaSet, data, where=where, what="criteria file", error=CriteriaError)
+    parsed._source = where
     if not parsed.extends:
         return parsed
     merged: dict[str, Criterion] = {}
@@ -239,7 +268,7 @@ class Result:
     op: str
     threshold: float | dict[str, float]
     unit: str
-    passed: bool
+    passed: bool | None
     gap: dict[str, float]
     features: list[str]
     details: dict[str, Any]
@@ -247,6 +276,16 @@ class Result:
     status: str
     per_feature: bool = False
     measure: Measure | None = field(default=None, repr=False, compare=False)
+    #: False when the input the criterion needs is missing: then ``passed`` is None, ``value``
+    #: NaN and ``reason`` says what is missing (``details["reason_vi"]`` in Vietnamese).
+    assessed: bool = True
+    reason: str | None = None
+
+    def reason_in(self, lang: str) -> str:
+        """Why the result is not assessed, in ``lang`` (empty when it is assessed)."""
+        if self.assessed:
+            return ""
+        return str(self.details.get(f"reason_{lang}", self.reason or ""))
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form of the architecture's contract."""
@@ -260,6 +299,8 @@ class Result:
             "threshold": self.threshold,
             "unit": self.unit,
             "passed": self.passed,
+            "assessed": self.assessed,
+            "reason": self.reason,
             "gap": {k: _json_number(v) for k, v in self.gap.items()},
             "features": self.features,
             "details": _jsonable(self.details),
@@ -340,7 +381,10 @@ def _judge(crit: Criterion, measure: Measure) -> Result:
         value = measure.value
         t = float(threshold)  # type: ignore[arg-type]
         tol = max(abs(t), 1.0) * _EPS
-        passed = bool(compare(value + (tol if crit.op in (">=", ">") else -tol), t))
+        if crit.op == "==":  # a yes/no answer, a count: equal within the tolerance
+            passed = abs(value - t) <= tol
+        else:
+            passed = bool(compare(value + (tol if crit.op in (">=", ">") else -tol), t))
         if ind.gap == "area":
             need = (t - value) if crit.op in (">=", ">") else (value - t)
             gap = {"area_ha": max(need, 0.0) * measure.extent_m2 / 1e4}
@@ -371,17 +415,66 @@ def _judge(crit: Criterion, measure: Measure) -> Result:
     )
 
 
-def evaluate(park: Park, crit: Criterion) -> Result:
-    """Judge one criterion on a park."""
+def _not_assessed(crit: Criterion, why: NotAssessed) -> Result:
+    return Result(
+        id=crit.id,
+        title={"en": crit.title.en, "vi": crit.title.vi},
+        indicator=crit.indicator,
+        value=float("nan"),
+        op=crit.op,
+        threshold=crit.threshold,
+        unit=crit.unit,
+        passed=None,
+        gap={},
+        features=[],
+        details={"reason_vi": why.reasons["vi"]},
+        source=crit.source,
+        status=crit.status,
+        assessed=False,
+        reason=why.reasons["en"],
+    )
+
+
+def evaluate(park: Park, crit: Criterion, *, tables: Mapping[str, pd.DataFrame] | None = None,
+             where: str = "") -> Result:
+    """Judge one criterion on a park; ``tables`` (flows, register) feed the data indicators.
+
+    A criterion whose input is missing is *not assessed* (``passed`` None, with the reason).
+    """
+    ind = INDICATORS[crit.indicator]
     params = dict(crit.params)
     if isinstance(crit.threshold, dict):
         params["limits"] = crit.threshold
-    measure = INDICATORS[crit.indicator].function(park, **params)
+    if ind.tabular:
+        params["tables"] = tables
+    try:
+        measure = ind.function(park, **params)
+    except NotAssessed as why:
+        return _not_assessed(crit, why)
+    except InputError as exc:  # a data criterion's column, where or value: name the criterion
+        if not ind.tabular:
+            raise
+        from ..expr import ExprError
+
+        prefix = f"{where}, criterion {crit.id}" if where else f"criterion {crit.id}"
+        kind = CriteriaError if isinstance(exc, CriteriaError | ExprError) else InputError
+        raise kind(f"{prefix}: {exc}") from None
     return _judge(crit, measure)
 
 
-def check(park: Park, criteria: str | os.PathLike[str] | CriteriaSet = "vn-qcvn-01-2021") -> ComplianceReport:
+def check(
+    park: Park,
+    criteria: str | os.PathLike[str] | CriteriaSet = "vn-qcvn-01-2021",
+    *,
+    tables: Mapping[str, pd.DataFrame] | None = None,
+    as_of: date | None = None,
+) -> ComplianceReport:
     """Check a park against a criteria set (a built-in name, a YAML path or a loaded set).
+
+    ``tables`` gives the attribute tables a park does not hold (``flows``, ``register``: the
+    opportunity register's current state) to the data criteria. ``as_of`` (default: today)
+    drops the criteria not in force on that date (``in_force_from``/``in_force_to``); the
+    report lists them in ``not_in_force``.
 
     Examples
     --------
@@ -395,7 +488,10 @@ def check(park: Park, criteria: str | os.PathLike[str] | CriteriaSet = "vn-qcvn-
     from ..indicators import class_area_m2
 
     cset = load_criteria(criteria)
-    results = tuple(evaluate(park, c) for c in cset.criteria)
+    on = as_of if as_of is not None else date.today()
+    in_force = [c for c in cset.criteria if c.in_force(on)]
+    where = f"{cset._source or 'criteria set'} ('{cset.id}')"
+    results = tuple(evaluate(park, c, tables=tables, where=where) for c in in_force)
     areas = class_area_m2(park)
     return ComplianceReport(
         eipgis_version=__version__,
@@ -407,6 +503,8 @@ def check(park: Park, criteria: str | os.PathLike[str] | CriteriaSet = "vn-qcvn-
         results=results,
         class_area_ha={k: float(v) / 1e4 for k, v in areas.items()},
         notes=park.notes,
+        as_of=on,
+        not_in_force=tuple(c.id for c in cset.criteria if not c.in_force(on)),
     )
 
 
@@ -418,9 +516,18 @@ HEADINGS = CHECK_HEADINGS
 _WORDS = CHECK_WORDS
 
 
-def verdict(passed: bool, *, lang: str = "en") -> str:
-    """The result word of a criterion: PASS / FAIL (ĐẠT / KHÔNG ĐẠT)."""
+def verdict(passed: bool | None, *, lang: str = "en") -> str:
+    """The result word of a criterion: PASS / FAIL / NOT ASSESSED (ĐẠT / KHÔNG ĐẠT / CHƯA ĐÁNH
+    GIÁ; ``passed`` None: not assessed)."""
+    if passed is None:
+        return DATA_CHECK_WORDS[lang]["not_assessed"]
     return _WORDS[lang]["pass" if passed else "fail"]
+
+
+def not_assessed_text(report: ComplianceReport, lang: str = "en") -> str:
+    """`` · 2 not assessed`` for a status line; empty when every criterion was assessed."""
+    n = len(report.not_assessed)
+    return f" · {n} {DATA_CHECK_WORDS[lang]['not_assessed_n']}" if n else ""
 
 
 def format_number(value: float, unit: str) -> str:
@@ -431,6 +538,8 @@ def format_number(value: float, unit: str) -> str:
         return f"{value:,.0f} m"
     if unit == "count":
         return f"{value:,.0f}"
+    if unit == "yes/no":
+        return f"{value:g}"
     return f"{value:,.3g} {unit}"
 
 
@@ -452,13 +561,18 @@ def format_threshold(r: Result, *, lang: str = "en") -> str:
 def format_value(r: Result, *, lang: str = "en") -> str:
     """A result's measured value, e.g. ``8.2 %``, or ``3 of 40 fail`` when judged per feature."""
     w = _WORDS[lang]
+    if not r.assessed:
+        return "–"
     if r.per_feature:
         return f"{int(r.value)} {w['of']} {r.details.get('checked', 0)} {w['fail_n']}"
     return format_number(r.value, r.unit)
 
 
 def format_gap(r: Result, *, lang: str = "en") -> str:
-    """What a failing result lacks, e.g. ``2.50 ha, ≈400 m of strip``; ``–`` when it passes."""
+    """What a failing result lacks, e.g. ``2.50 ha, ≈400 m of strip``; ``–`` when it passes;
+    the reason when it is not assessed."""
+    if not r.assessed:
+        return r.reason_in(lang)
     if r.passed:
         return "–"
     w = _WORDS[lang]
@@ -488,15 +602,25 @@ class ComplianceReport:
     results: tuple[Result, ...]
     class_area_ha: dict[str, float]
     notes: tuple[str, ...] = ()
+    #: The date whose rules were applied (None: a report made without dates).
+    as_of: date | None = None
+    #: Ids of the set's criteria not in force on ``as_of`` (left out of ``results``).
+    not_in_force: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:
-        """True when every criterion passes."""
-        return all(r.passed for r in self.results)
+        """True when no assessed criterion fails (criteria not assessed do not count)."""
+        return not self.failing
 
     @property
     def failing(self) -> list[Result]:
-        return [r for r in self.results if not r.passed]
+        """The assessed criteria that fail."""
+        return [r for r in self.results if r.passed is False]
+
+    @property
+    def not_assessed(self) -> list[Result]:
+        """The criteria whose input is missing."""
+        return [r for r in self.results if not r.assessed]
 
     def __getitem__(self, criterion_id: str) -> Result:
         for r in self.results:
@@ -512,6 +636,9 @@ class ComplianceReport:
             "crs": self.crs,
             "area_ha": round(self.area_ha, 4),
             "passed": self.passed,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "not_assessed": [r.id for r in self.not_assessed],
+            "not_in_force": list(self.not_in_force),
             "results": [r.to_dict() for r in self.results],
             "land_use_ha": {k: round(v, 4) for k, v in self.class_area_ha.items()},
             "notes": list(self.notes),
@@ -535,6 +662,8 @@ class ComplianceReport:
                 "op": r.op,
                 "threshold": r.threshold,
                 "passed": r.passed,
+                "assessed": r.assessed,
+                "reason": r.reason,
                 "gap_area_ha": r.gap.get("area_ha"),
                 "gap_length_m": r.gap.get("length_m"),
                 "gap_distance_m": r.gap.get("distance_m"),
@@ -544,7 +673,10 @@ class ComplianceReport:
             }
             for r in self.results
         ]
-        return pd.DataFrame(rows).set_index("id")
+        frame = pd.DataFrame(rows)
+        if len(frame):
+            frame["passed"] = frame["passed"].astype("boolean")
+        return frame.set_index("id") if len(frame) else frame
 
     def rows(self, *, lang: str = "en") -> list[tuple[str, ...]]:
         """One tuple of formatted cells per criterion, under :data:`HEADINGS` ``[lang]``:
@@ -564,15 +696,22 @@ class ComplianceReport:
         ]
 
     def _summary(self, lang: str) -> list[str]:
-        w = _WORDS[lang]
+        w, d = _WORDS[lang], DATA_CHECK_WORDS[lang]
         n_fail = len(self.failing)
         overall = w["pass"] if self.passed else f"{w['fail']} ({n_fail}/{len(self.results)})"
-        return [
+        if self.not_assessed:
+            overall += f", {len(self.not_assessed)} {d['not_assessed_n']}"
+        lines = [
             f"{w['park']}: {self.park}",
             f"{w['set']}: {self.criteria_set} — {self.criteria_title[lang]}",
             f"{w['area']}: {self.area_ha:,.2f} ha ({self.crs})",
             f"{w['overall']}: {overall}",
         ]
+        if self.as_of is not None:
+            lines.append(f"{d['as_of']}: {self.as_of.isoformat()}")
+        if self.not_in_force:
+            lines.append(f"{d['not_in_force']}: {', '.join(self.not_in_force)}")
+        return lines
 
     def to_table(self, *, lang: str = "en") -> str:
         """A plain-text table for the terminal."""

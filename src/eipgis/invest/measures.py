@@ -226,8 +226,8 @@ def _links_by_id(links: pd.DataFrame | None) -> dict[str, dict[str, Any]] | None
 
 
 def _enterprise_ids(enterprises: pd.DataFrame | None) -> set[str] | None:
-    if enterprises is None or "enterprise_id" not in enterprises.columns:
-        return None
+    if enterprises is None or enterprises.empty or "enterprise_id" not in enterprises.columns:
+        return None  # no enterprises table: a RECP measure may name a facility instead
     return {str(v) for v in enterprises["enterprise_id"]}
 
 

@@ -52,7 +52,7 @@ def plot_green_bound_m2(baseline: ComplianceReport, criteria: list[Any]) -> floa
     need = 0.0
     for c in criteria:
         r = baseline[c.id]
-        if not r.passed:
+        if r.passed is False:
             need = max(need, float(r.gap.get("area_ha", 0.0)) * 1e4)
     return need
 

@@ -125,7 +125,8 @@ class Evaluator:
             self._denom[k] = t.denominator
         self._numerator = self._base + (self._weight * self._member[self.classes]).sum(axis=0)
         self._constant_value = np.array([r.value for r in report.results], dtype=float)
-        self._constant_passed = np.array([r.passed for r in report.results], dtype=bool)
+        # A criterion not assessed (passed None) stays so whatever the plan: it never fails.
+        self._constant_passed = np.array([r.passed is not False for r in report.results], dtype=bool)
         self._linear = np.array([t is not None for t in terms])
 
     # -- input conversion --------------------------------------------------------------------

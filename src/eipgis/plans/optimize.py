@@ -296,6 +296,7 @@ def optimize(
     shares, strips = _target_criteria(cset, targets)
     targeted = [c.id for c in cset.criteria if c in shares or c in strips or c.id in green_ids]
     baseline = check(park, cset)
+    targeted = [c for c in targeted if baseline[c].assessed]  # missing input: not a target
     notes: list[str] = []
     operations: list[dict[str, Any]] = []
 
@@ -305,7 +306,7 @@ def optimize(
     strip_of_width: dict[float, tuple[float, str]] = {}  # width → (band land to turn, its class)
     for c in strips:
         r = baseline[c.id]
-        if r.passed:
+        if r.passed is not False:
             continue
         width = float(INDICATORS[c.indicator].param(c.params, "width_m"))
         if not any(o["width_m"] >= width for o in operations):
@@ -460,7 +461,7 @@ def optimize(
                 if f in pos and np.isfinite(unit[pos[f]])
             )
         )
-    failing = [c for c in targeted if not report[c].passed]
+    failing = [c for c in targeted if report[c].passed is False]
     if failing:  # should not happen: the programme's margins cover rounding
         notes.append(
             "after applying the plan these targeted criteria still fail: " + ", ".join(failing)
@@ -593,7 +594,7 @@ def _lower_bound(
     a floor's slack absorbs what the strip takes from it)."""
     if band_m2 is None:
         needs = {
-            c.id: baseline[c.id].gap.get("area_ha", 0.0) * 1e4 if not baseline[c.id].passed
+            c.id: baseline[c.id].gap.get("area_ha", 0.0) * 1e4 if baseline[c.id].passed is False
             else 0.0
             for c in shares
         }

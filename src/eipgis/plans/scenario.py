@@ -507,7 +507,9 @@ def comparison_to_json(frame: pd.DataFrame, *, indent: int | None = 2) -> str:
 
 
 def _comparison_rows(frame: pd.DataFrame, lang: str) -> tuple[list[str], list[list[str]]]:
-    from ..criteria import _OP_SIGN, format_number
+    import pandas as pd
+
+    from ..criteria import _OP_SIGN, format_number, verdict
 
     w = _RW[lang]
     names = [str(n) if lang == "en" else str(frame.loc[n, "name_vi"]) for n in frame.index]
@@ -521,7 +523,10 @@ def _comparison_rows(frame: pd.DataFrame, lang: str) -> tuple[list[str], list[li
         cells = []
         for n in frame.index:
             v = frame.loc[n, c["id"]]
-            ok = bool(frame.loc[n, f"{c['id']} passed"])
+            ok = frame.loc[n, f"{c['id']} passed"]
+            if ok is None or pd.isna(ok):  # not assessed: the input is missing
+                cells.append(f"– {verdict(None, lang=lang)}")
+                continue
             text = f"{int(v)} {w['n_fail']}" if per_feature else format_number(float(v), c["unit"])
             cells.append(f"{text} {w['pass'] if ok else w['fail']}")
         rows.append([f"{c['id']} {limit}", *cells])

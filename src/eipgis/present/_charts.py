@@ -46,7 +46,7 @@ def png_base64(fig: Any) -> str:
 
 def _share_results(report: ComplianceReport) -> list[Any]:
     return [r for r in report.results
-            if _charted(r.indicator) and not r.per_feature and r.unit == "share"]
+            if _charted(r.indicator) and not r.per_feature and r.unit == "share" and r.assessed]
 
 
 def share_chart(reports: Sequence[tuple[str, ComplianceReport]], lang: str) -> str | None:
@@ -201,7 +201,7 @@ def map_picture(park: Park, report: ComplianceReport | None, lang: str, *,
 
     ids = lu["parcel_id"].astype(str)
     for r in (report.results if report is not None else ()):
-        if r.passed:
+        if r.passed is not False:
             continue
         ind = INDICATORS.get(r.indicator)
         highlight = ind.highlight if ind is not None else None

@@ -10,7 +10,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._words import WORDS, check_lang, co2_columns, co2_label, measured_from_text, number
+from .._words import (
+    DATA_CHECK_WORDS,
+    WORDS,
+    check_lang,
+    co2_columns,
+    co2_label,
+    measured_from_text,
+    number,
+)
 from ..errors import InputError
 from ..landuse import CLASSES, LABELS
 
@@ -84,6 +92,11 @@ def _summary(park: Park, report: ComplianceReport, lang: str) -> _Section:
         [w["criteria_set"], f"{report.criteria_set} — {report.criteria_title[lang]}"],
         [w["overall"], _overall(report, lang)],
     ]
+    d = DATA_CHECK_WORDS[lang]
+    if report.as_of is not None:  # the date whose rules were applied (issue 11)
+        rows.append([d["as_of"], report.as_of.isoformat()])
+    if park.has_enterprises:
+        rows.insert(5, [d["n_enterprises"], number(len(park.enterprises))])
     section = _Section(w["summary"], tables=[_Table(["", ""], rows)])
     total = park.area_ha
     classes = [[LABELS[c][lang], number(report.class_area_ha.get(c, 0.0), 2),
@@ -100,8 +113,11 @@ def _summary(park: Park, report: ComplianceReport, lang: str) -> _Section:
 
 def _overall(report: ComplianceReport, lang: str) -> str:
     w = WORDS[lang]
+    from ..criteria import not_assessed_text
+
     n, total = len(report.failing), len(report.results)
-    return w["fails"].format(n=n, total=total) if n else w["passes"].format(total=total)
+    text = w["fails"].format(n=n, total=total) if n else w["passes"].format(total=total)
+    return text + not_assessed_text(report, lang)
 
 
 def _criteria(report: ComplianceReport, lang: str) -> _Section:
@@ -133,7 +149,7 @@ def _failing(report: ComplianceReport, lang: str) -> _Section | None:
     section = _Section(w["failing_features"])
     for r in report.results:
         by = r.details.get("by_feature") if isinstance(r.details, dict) else None
-        if r.passed or not by:
+        if r.passed is not False or not by:
             continue
         extra_key = "nearest" if any("nearest" in v for v in by.values()) else None
         source_key = "measured_from" if any("measured_from" in v for v in by.values()) else None
@@ -297,6 +313,8 @@ def _cell_class(text: str, lang: str) -> str:
         return "fail"
     if text == verdict(True, lang=lang):
         return "pass"
+    if text == verdict(None, lang=lang):
+        return "na"
     return ""
 
 

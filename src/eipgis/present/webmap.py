@@ -314,7 +314,7 @@ def _failing_layers(m: Any, park: Park, report: ComplianceReport, lang: str, sim
 
     for r, _ in _highlighted(report, "strip"):
         strip = r.measure.detail if r.measure is not None else None
-        if r.passed or not isinstance(strip, StripDetail):
+        if r.passed is not False or not isinstance(strip, StripDetail):
             continue
         ungreen = strip.ungreen_geometry
         if ungreen is None or ungreen.is_empty:
@@ -508,9 +508,11 @@ def _links_layer(m: Any, links: gpd.GeoDataFrame, park: Park, lang: str,
 
 def _status(report: ComplianceReport, lang: str) -> dict[str, Any]:
     w = WORDS[lang]
+    from ..criteria import not_assessed_text
+
     n, total = len(report.failing), len(report.results)
     text = w["fails"].format(n=n, total=total) if n else w["passes"].format(total=total)
-    return {"failing": bool(n), "text": text}
+    return {"failing": bool(n), "text": text + not_assessed_text(report, lang)}
 
 
 def _panel_html(park: Park, report: ComplianceReport, after: ComplianceReport | None,
