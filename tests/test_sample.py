@@ -14,7 +14,7 @@ import numpy as np
 import pyogrio
 import pytest
 import shapely
-from _gpkg import assert_same_gpkg
+from _layers import assert_same_gpkg
 
 LAYERS_DIR = Path(__file__).resolve().parents[1] / "layers"
 SCRIPT = LAYERS_DIR / "build_tang_loong.py"
