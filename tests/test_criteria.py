@@ -598,9 +598,14 @@ def test_json_matches_the_architecture(square_park):
     assert data["crs"] == "EPSG:3405"
     assert data["area_ha"] == pytest.approx(100.0)
     assert data["passed"] is False
-    assert len(data["results"]) == 10
+    # 7 QCVN 01:2021 + 3 spatial EIP + 23 Art. 37 / Circular 05 criteria in force today; the 10 of
+    # QCVN 01:2019 and Decree 82 are not
+    assert len(data["results"]) == 33
     for result in data["results"]:
         for key, kind in RESULT_KEYS.items():
+            if key in ("value", "passed") and result["assessed"] is False:
+                assert result[key] is None, (result["id"], key)  # not assessed: no enterprises
+                continue
             assert isinstance(result[key], kind), (result["id"], key)
         assert result["op"] in (">=", "<=", ">", "<", "==")
         assert result["status"] in ("confirmed", "unconfirmed")

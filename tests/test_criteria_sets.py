@@ -25,7 +25,7 @@ NEW_SETS = ["vn-qcvn-01-2019", "vn-eip-decree-82", "intl-eip-framework-2021"]
 def register_at(day: date):
     """The register's current state on ``day`` (events after it not yet happened)."""
     events = read_register(LAYERS_DIR / "tang_loong_register.csv")
-    return current(events[events["date"] <= day].reset_index(drop=True))
+    return current(events[events["date"].astype(str) <= day.isoformat()].reset_index(drop=True))
 
 
 def by_id(report):
@@ -89,15 +89,15 @@ def test_missing_register_is_not_assessed(sample):
     links = by_id(report)["VN35-IS-LINKS"]
     assert links.assessed is False and links.passed is None and math.isnan(links.value)
     assert "register" in links.reason
-    assert "VN35-IS-LINKS" in report.not_assessed
+    assert "VN35-IS-LINKS" in report.to_dict()["not_assessed"]
 
 
 def test_intl_framework_on_the_sample(sample):
     report = by_id(check(sample, "intl-eip-framework-2021", as_of=date(2026, 12, 31)))
     # ISO 14001: F09, F13, F14 and (from 2025) F12: 4/17 > 0.
     assert report["IF-ENV-EMS"].value == pytest.approx(4 / 17) and report["IF-ENV-EMS"].passed
-    # Energy reported by F09, F12, F13, F14, F16: 5/17.
-    assert report["IF-ENV-ENERGY"].value == pytest.approx(5 / 17)
+    # Energy reported by F09, F12, F13, F14, F16: 5 enterprises.
+    assert report["IF-ENV-ENERGY"].value == 5
     assert report["IF-ENV-WWTP"].passed and not report["IF-ENV-CLIMATE"].passed
 
 
