@@ -21,6 +21,7 @@ from typing import NamedTuple
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import shapely
 from shapely import LineString, Point, Polygon
 from shapely.ops import substring
@@ -241,6 +242,107 @@ BUILDING_PLAN = {
 }
 VACANT_PLOT_GREEN = 0.22  # planned green ring on plots without a listed tenant
 INDUSTRIAL_CODES = ("CN", "KHO")
+
+# -------------------------------------------------------------------------------------------------
+# Enterprises (attribute table) and the park's yes/no answers (boundary attributes), issue 11
+# -------------------------------------------------------------------------------------------------
+
+SAMPLE_YEAR = 2026  # the year the sample stands for; layers/build_tang_loong_history.py varies it
+# Published figures per facility: workers ≈2,000 at the Đức Giang complex (vccinews 2021) and ≈600 at
+# DAP No.2 (baophapluat); the park's total is > 5,500 workers in 28 projects (vietnam.vn, Báo Lào Cai,
+# 12 Nov 2025). Lao Kay's plant starts up in 2025 (laodong.vn). Every other figure is illustrative.
+PUBLISHED_WORKERS = {"F09": "workers ≈2,000: vccinews.com (2021)",
+                     "F13": "workers ≈600: baophapluat.vn"}
+LAO_KAY_START = 2025  # start-up year of the Lao Kay slag-grinding plant (F16): laodong.vn
+# id: workers, wastewater (m³/day), reused wastewater once reuse starts (m³/day), first year of
+# reuse, electricity (MWh/yr, None: not reported). Illustrative except the two published workers.
+ENTERPRISE_FIGURES = {
+    "F01": (350, 400, 120, 2025, None), "F02": (150, 40, 0, None, None),
+    "F03": (180, 60, 0, None, None), "F04": (120, 40, 0, None, None),
+    "F05": (200, 70, 0, None, None), "F06": (220, 75, 0, None, None),
+    "F07": (230, 80, 0, None, None), "F08": (120, 30, 0, None, None),
+    "F09": (2000, 900, 300, 2023, 700_000), "F10": (60, 10, 0, None, None),
+    "F11": (300, 250, 0, None, None), "F12": (400, 300, 100, 2026, 60_000),
+    "F13": (600, 500, 200, 2022, 90_000), "F14": (800, 600, 250, 2024, 400_000),
+    "F15": (90, 20, 0, None, None), "F16": (80, 15, 0, None, 30_000),
+    "F17": (70, 25, 0, None, None),
+}
+# Enterprise yes/no answers (illustrative): column → {facility: first year answered yes}; every
+# other facility, and every earlier year, answers no.
+ENTERPRISE_YES_FROM = {
+    "recp_applied": {"F13": 2022, "F09": 2022, "F14": 2023, "F12": 2024, "F16": 2025, "F17": 2026},
+    "recp_aware": {f"F{i:02d}": 2022 for i in range(1, 18)} | {"F10": 2024, "F15": 2024},
+    "iso14001": {"F09": 2022, "F13": 2022, "F14": 2022, "F12": 2025},
+    "symbiosis_planned": {"F13": 2022, "F09": 2022, "F14": 2022, "F12": 2024, "F16": 2025,
+                          "F17": 2025, "F01": 2026},
+    "complaint_rules": {"F01": 2022, "F05": 2024, "F06": 2023, "F07": 2023, "F09": 2022,
+                            "F11": 2025, "F12": 2022, "F13": 2022, "F14": 2022, "F03": 2026},
+    "information_disclosure": {"F09": 2022, "F13": 2022, "F14": 2023, "F12": 2023, "F01": 2025},
+    "gender_equality": {"F09": 2022, "F13": 2022, "F14": 2022, "F12": 2024, "F01": 2024,
+                        "F11": 2026},
+    "anti_harassment": {"F09": 2023, "F13": 2023, "F14": 2025, "F12": 2026},
+}
+# Park-level yes/no answers (boundary attributes): column → first year answered yes (None: not
+# yet), and the source of the answer. Illustrative unless a source is named.
+PARK_ANSWERS = {
+    "management_entity": (2011, "Lào Cai Economic Zone Management Board (laocai.gov.vn)"),
+    "zoning_plan": (2011, "QĐ 601/QĐ-UBND (2011); 1:2,000 zoning-plan adjustment (30 Dec 2024)"),
+    "law_compliance": (2022, None),
+    "input_output_monitoring": (2026, None), "annual_report": (2025, None),
+    "ghg_plan": (2026, None), "risk_monitoring": (2024, None), "climate_response_plan": (None, None),
+    "eip_support_unit": (2026, None), "social_infrastructure": (None, None),
+    "social_management_system": (2025, None), "social_staff": (2025, None),
+    "community_budget": (2023, None), "economic_cooperation_plan": (2026, None),
+    "eip_promotion": (2025, "EIP transition proposal, GEIPP II, kick-off 3 Oct 2025 (vncpc.org)"),
+    "local_labour_priority": (2022, None), "sme_services": (None, None),
+    "local_suppliers": (2024, None), "fees_cover_costs": (None, None),
+}
+# Share of water supplied that becomes wastewater: QCVN 01:2021/BXD §2.11 (≥ 80 %), used to derive
+# each enterprise's water use from its wastewater.
+WASTEWATER_PER_WATER = 0.8
+
+
+def enterprise_ids(year: int) -> list[str]:
+    """The facilities operating in ``year``: all 17, less Lao Kay before its start-up."""
+    return [f[0] for f in FACILITIES if f[0] != "F16" or year >= LAO_KAY_START]
+
+
+def enterprises_table(year: int = SAMPLE_YEAR) -> pd.DataFrame:
+    """One row per enterprise operating in ``year`` (attribute table, no geometry)."""
+    tenants = {f[0]: (f[1], f[3]) for f in FACILITIES}
+    rows = []
+    for fid in enterprise_ids(year):
+        workers, wastewater, reused, reuse_from, energy = ENTERPRISE_FIGURES[fid]
+        facts = [f"name, sector: {FACILITY_SOURCE}"]
+        if fid in PUBLISHED_WORKERS:
+            facts.append(PUBLISHED_WORKERS[fid])
+        row = {
+            "enterprise_id": "E" + fid[1:], "facility_id": fid, "name": tenants[fid][0],
+            "sector": tenants[fid][1], "workers": workers,
+            "wastewater_m3_d": float(wastewater),
+            "reused_m3_d": float(reused if reuse_from is not None and year >= reuse_from else 0),
+            "water_m3_yr": round(wastewater * 365 / WASTEWATER_PER_WATER, 1),
+            "energy_mwh_yr": np.nan if energy is None else float(energy),
+            "waste_t_yr": np.nan, "output_value_bn_vnd": np.nan, "ghg_t_co2e_yr": np.nan,
+            "year": year,
+        }
+        for column, since in ENTERPRISE_YES_FROM.items():
+            row[column] = fid in since and year >= since[fid]
+        row["source"] = "; ".join(facts) + "; every other figure illustrative"
+        row["illustrative"] = True  # each row holds illustrative figures (README: which are facts)
+        rows.append(row)
+    return pd.DataFrame(rows).astype({"workers": "int64", "year": "int64"})
+
+
+def park_answers(year: int = SAMPLE_YEAR) -> dict[str, object]:
+    """The boundary's yes/no answers in ``year``, and where each comes from."""
+    answers: dict[str, object] = {
+        column: since is not None and year >= since for column, (since, _) in PARK_ANSWERS.items()}
+    facts = [f"{column}: {source}" for column, (_, source) in PARK_ANSWERS.items() if source]
+    answers["answers_year"] = year
+    answers["answers_source"] = "; ".join(facts) + "; every other answer illustrative"
+    return answers
+
 
 # Township of Tằng Loỏng: centre not found in any source (tang-loong.md §1.1); drawn as a band
 # outside the east and south-east edges of the park, between these distances from the fence (m).
@@ -530,8 +632,8 @@ def neighbourhoods_layer(boundary: Polygon) -> gpd.GeoDataFrame:
 
 # --- assembling, checking and writing ------------------------------------------------------------
 
-def build_layers() -> dict[str, gpd.GeoDataFrame]:
-    """Every layer of the sample, in EPSG:9208."""
+def build_layers() -> dict[str, pd.DataFrame]:
+    """Every layer of the sample, in EPSG:9208, and the attribute table ``enterprises``."""
     boundary = park_boundary()
     roads, road_lands = build_roads(boundary)
     rows, taken = traffic_and_strip(boundary, road_lands)
@@ -540,13 +642,15 @@ def build_layers() -> dict[str, gpd.GeoDataFrame]:
     check_tiling(boundary, landuse)
     buildings, plot_green = buildings_and_green(landuse)
     return {
-        "boundary": gpd.GeoDataFrame({"name": [PARK_NAME]}, geometry=[boundary], crs=CRS),
+        "boundary": gpd.GeoDataFrame({"name": [PARK_NAME]} | {
+            key: [value] for key, value in park_answers().items()}, geometry=[boundary], crs=CRS),
         "landuse": landuse,
         "buildings": buildings,
         "plot_green": plot_green,
         "facilities": facilities_layer(landuse, buildings),
         "neighbourhoods": neighbourhoods_layer(boundary),
         "roads": roads,
+        "enterprises": enterprises_table(),
     }
 
 
@@ -570,7 +674,7 @@ def check_tiling(boundary: Polygon, landuse: gpd.GeoDataFrame) -> None:
 
 LANDUSE_CLASS = {"CN": "industrial", "KHO": "industrial", "CX": "green", "CXCL": "green",
                  "GT": "traffic", "BX": "traffic", "HTKT": "technical", "XLNT": "technical",
-                 "DHDV": "services", "MN": "water", "DPT": "reserve"}
+                 "DHDV": "services", "MN": "water", "DPT": "reserve", "CSD": "reserve"}
 
 
 def area_summary(layers) -> pd.DataFrame:
@@ -584,27 +688,42 @@ def area_summary(layers) -> pd.DataFrame:
     return out
 
 
-def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: Path) -> None:
-    """Write all layers to a GeoPackage 1.2, atomically (built next to ``path``, then renamed)."""
+def write_gpkg(layers: dict[str, pd.DataFrame], path: Path, spatial_index: bool = True) -> None:
+    """Write all layers to a GeoPackage 1.2, atomically (built next to ``path``, then renamed).
+
+    A plain DataFrame (``enterprises``) becomes an attribute table without geometry. Without
+    ``spatial_index`` no R-tree is written (a smaller file; readers build what they need).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".tang_loong-", dir=path.parent) as tmpdir:
         tmp = Path(tmpdir) / path.name
-        for i, (name, gdf) in enumerate(layers.items()):
-            gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio",
-                        dataset_options={"VERSION": "1.2"} if i == 0 else None)
+        for i, (name, frame) in enumerate(layers.items()):
+            options = {"VERSION": "1.2"} if i == 0 else None
+            if isinstance(frame, gpd.GeoDataFrame):
+                frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio",
+                              dataset_options=options,
+                              layer_options=None if spatial_index else {"SPATIAL_INDEX": "NO"})
+            else:
+                pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG",
+                                        dataset_options=options)
         os.replace(tmp, path)
 
 
+def output_path(argv, doc: str, default: Path, what: str) -> Path:
+    """The ``-o`` argument of a build script (its docstring's first line is its description)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("-o", "--output", type=Path, default=default,
+                        help=f"{what} (default: {default})")
+    return parser.parse_args(argv).output
+
+
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT,
-                        help=f"GeoPackage to write (default: {DEFAULT_OUTPUT})")
-    args = parser.parse_args(argv)
+    output = output_path(argv, __doc__, DEFAULT_OUTPUT, "GeoPackage to write")
     layers = build_layers()
-    write_gpkg(layers, args.output)
+    write_gpkg(layers, output)
     summary = area_summary(layers)
-    print(f"wrote {args.output}")
+    print(f"wrote {output}")
     print(summary.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
     print(summary.groupby("class")[["area_ha", "share_pct"]].sum().round(2).to_string())
     return 0

@@ -365,9 +365,12 @@ def test_check_does_not_modify_the_park(square_park):
 def test_decree_35_extends_qcvn(square_park):
     report = check(square_park, DECREE)
     ids = [r.id for r in report.results]
-    # the seven QCVN criteria first (inherited), then the three of the decree set
+    # the seven QCVN criteria first (inherited), then the decree set's own; the dated predecessors
+    # it extends (QCVN 01:2019, Decree 82) are not in force today and listed as such
     assert ids[:7] == [r.id for r in load_criteria(QCVN).criteria]
-    assert ids[7:] == ["VN35-EIP-WWTP", "VN82-EIP-25", "VN-ENV-GRN10"]
+    assert ids[7:10] == ["VN35-EIP-WWTP", "VN82-EIP-25", "VN-ENV-GRN10"]
+    assert set(report.not_in_force) == {r.id for name in ("vn-qcvn-01-2019", "vn-eip-decree-82")
+                                        for r in load_criteria(name).criteria}
     assert report.criteria_set == DECREE
 
 
@@ -595,9 +598,14 @@ def test_json_matches_the_architecture(square_park):
     assert data["crs"] == "EPSG:3405"
     assert data["area_ha"] == pytest.approx(100.0)
     assert data["passed"] is False
-    assert len(data["results"]) == 10
+    # 7 QCVN 01:2021 + 3 spatial EIP + 23 Art. 37 / Circular 05 criteria in force today; the 10 of
+    # QCVN 01:2019 and Decree 82 are not
+    assert len(data["results"]) == 33
     for result in data["results"]:
         for key, kind in RESULT_KEYS.items():
+            if key in ("value", "passed") and result["assessed"] is False:
+                assert result[key] is None, (result["id"], key)  # not assessed: no enterprises
+                continue
             assert isinstance(result[key], kind), (result["id"], key)
         assert result["op"] in (">=", "<=", ">", "<", "==")
         assert result["status"] in ("confirmed", "unconfirmed")

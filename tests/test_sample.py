@@ -11,10 +11,10 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pyogrio
 import pytest
 import shapely
+from _layers import assert_same_gpkg
 
 LAYERS_DIR = Path(__file__).resolve().parents[1] / "layers"
 SCRIPT = LAYERS_DIR / "build_tang_loong.py"
@@ -177,15 +177,27 @@ def test_vietnamese_names_round_trip(layers):
 def test_committed_file_equals_the_script_output(rebuilt):
     """The committed GeoPackage is exactly what the script builds: rebuild it after any change."""
     assert COMMITTED.exists(), "run: python layers/build_tang_loong.py"
-    committed = [name for name, _ in pyogrio.list_layers(COMMITTED)]
-    assert committed == [name for name, _ in pyogrio.list_layers(rebuilt)]
-    for name in committed:
-        old = gpd.read_file(COMMITTED, layer=name, engine="pyogrio")
-        new = gpd.read_file(rebuilt, layer=name, engine="pyogrio")
-        assert old.crs == new.crs, name
-        pd.testing.assert_frame_equal(
-            pd.DataFrame(old.drop(columns="geometry")), pd.DataFrame(new.drop(columns="geometry")),
-            obj=f"layer {name}")
-        same = shapely.equals_exact(shapely.normalize(old.geometry.values),
-                                    shapely.normalize(new.geometry.values), tolerance=1e-6)
-        assert same.all(), f"layer {name}: features {np.flatnonzero(~same).tolist()} differ"
+    assert_same_gpkg(COMMITTED, rebuilt)
+
+
+def test_enterprises_table_links_the_seventeen_facilities(rebuilt, layers):
+    """An attribute-only table, one row per facility, with the contract's columns and sources."""
+    kinds = dict(pyogrio.list_layers(rebuilt))
+    assert kinds["enterprises"] is None  # no geometry
+    enterprises = pyogrio.read_dataframe(rebuilt, layer="enterprises")
+    assert set(enterprises.facility_id) == set(layers["facilities"].facility_id)
+    assert enterprises.enterprise_id.is_unique and len(enterprises) == 17
+    contract = {"enterprise_id", "facility_id", "name", "sector", "workers", "recp_applied",
+                "iso14001", "wastewater_m3_d", "reused_m3_d", "energy_mwh_yr", "water_m3_yr",
+                "waste_t_yr", "output_value_bn_vnd", "ghg_t_co2e_yr", "year"}
+    assert contract <= set(enterprises.columns)
+    by_id = enterprises.set_index("facility_id")
+    # Published: ≈2,000 workers at Đức Giang (vccinews 2021), ≈600 at DAP No.2 (baophapluat).
+    assert by_id.loc["F09", "workers"] == 2000 and "vccinews" in by_id.loc["F09", "source"]
+    assert by_id.loc["F13", "workers"] == 600 and "baophapluat" in by_id.loc["F13", "source"]
+    # Water from wastewater at 80 % (QCVN 01:2021/BXD §2.11): F13 500 m³/d → 500 × 365 / 0.8.
+    assert by_id.loc["F13", "water_m3_yr"] == pytest.approx(228_125.0)
+    assert enterprises.illustrative.all() and (enterprises.year == 2026).all()
+    boundary = layers["boundary"].iloc[0]
+    assert bool(boundary["ghg_plan"]) and not bool(boundary["social_infrastructure"])
+    assert "laocai.gov.vn" in boundary["answers_source"]
