@@ -25,7 +25,7 @@ __all__ = [
 #: Yes/no columns of the enterprises table (true/false, 1/0, yes/no, có/không; blank: unknown);
 #: the last four are the Circular 05/2025 form B.5 items SOC.1/2/4/6 (research eip-criteria-detail §2.4).
 YES_NO_COLUMNS = ("recp_applied", "iso14001", "complaint_rules", "information_disclosure",
-                  "gender_equality", "anti_harassment")
+                  "gender_equality", "anti_harassment", "recp_aware", "symbiosis_planned")
 #: Numeric columns of the enterprises table: finite and 0 or more where given.
 NUMBER_COLUMNS = ("workers", "wastewater_m3_d", "reused_m3_d", "energy_mwh_yr", "water_m3_yr",
                   "waste_t_yr", "output_value_bn_vnd", "ghg_t_co2e_yr", "year")

@@ -34,7 +34,8 @@ PARK_ANSWERS = (
     "ghg_plan", "input_output_monitoring", "annual_report", "risk_monitoring",
     "climate_response_plan", "eip_support_unit", "social_infrastructure", "social_staff",
     "community_budget", "economic_cooperation_plan", "eip_promotion", "local_labour_priority",
-    "sme_services", "local_suppliers", "fees_cover_costs",
+    "sme_services", "local_suppliers", "fees_cover_costs", "management_entity", "zoning_plan",
+    "law_compliance", "social_management_system",
 )
 
 #: Every table a data criterion may name → its documented columns (the README data contract).

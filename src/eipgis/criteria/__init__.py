@@ -200,6 +200,14 @@ class CriteriaSet(BaseModel):
             seen.add(c.id)
         return self
 
+    def in_force_on(self, on: date | None = None) -> CriteriaSet:
+        """The set with only the criteria in force on ``on`` (default: today), as ``check`` judges."""
+        day = on if on is not None else date.today()
+        kept = [c for c in self.criteria if c.in_force(day)]
+        if len(kept) == len(self.criteria):
+            return self
+        return self.model_copy(update={"criteria": kept})
+
 
 def builtin_sets() -> list[str]:
     """Names of the criteria sets shipped with eipgis."""

@@ -74,7 +74,7 @@ class Evaluator:
         from ..criteria import _judge, check, load_criteria
         from ..indicators import INDICATORS
 
-        cset = load_criteria(criteria)
+        cset = load_criteria(criteria).in_force_on()  # the criteria check() judges today
         self.criteria_set = cset
         lu = park.landuse
         self.parcel_ids = lu["parcel_id"].astype(str).to_numpy()

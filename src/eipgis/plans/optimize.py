@@ -289,7 +289,7 @@ def optimize(
     from .scenario import Scenario
 
     started = time.perf_counter()
-    cset = load_criteria(criteria)
+    cset = load_criteria(criteria).in_force_on()  # the criteria check() judges today
     # Plot green is planted when asked for by name (it is the tenants' land, not the park's).
     greens = plot_green_criteria([c for c in cset.criteria if c.id in (targets or [])])
     green_ids = {c.id for c in greens}
