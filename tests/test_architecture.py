@@ -27,7 +27,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("indicators",),
     ("criteria",),
     ("raster",),  # observed green: adds OBS-GREEN criteria to a set
-    ("plans", "symbiosis"),
+    ("plans", "symbiosis", "monitor"),
     ("present",),
     ("assess", "cli", "qgis", "qgis_plugin", "__init__", "__main__"),
 ]
