@@ -236,6 +236,43 @@ def register_add_links(file: str, links: str, date: str) -> None:
                err=True)
 
 
+# --- monitoring (issue 11) ---------------------------------------------------------------------
+
+
+@cli.group()
+def monitor() -> None:
+    """The same park judged year after year: record snapshots in a store, show the series."""
+
+
+@monitor.command("record")
+@click.argument("park", type=click.Path())
+@click.option("--date", "date", required=True, metavar="YYYY-MM-DD",
+              help="The date the snapshot stands for (today or earlier).")
+@click.option("--store", required=True, metavar="STORE",
+              help="A GeoPackage path (created when missing) or postgresql://user@/db?host=…&schema=…")
+@click.option("--criteria", "criteria", default="vn-qcvn-01-2021", show_default=True,
+              help="A built-in criteria set or the path of a YAML file.")
+@click.option("--flows", type=click.Path(dir_okay=False), default=None,
+              help="Flow inventory (CSV or YAML), kept with the snapshot as table 'flows'.")
+@click.option("--register", "register_file", type=click.Path(dir_okay=False), default=None,
+              help="Opportunity register (CSV), its current state kept as table 'register'.")
+@click.option("--name", default=None, help="The park's name in the store [default: the park's own].")
+@click.option("--overwrite", is_flag=True, help="Replace a snapshot of the same park and date.")
+@_park_options
+def monitor_record(park: str, date: str, store: str, criteria: str, flows: str | None,
+                   register_file: str | None, name: str | None, overwrite: bool, crs: str | None,
+                   repair: bool, landuse_mapping: str | None) -> None:
+    """Check PARK and keep its layers, tables and every indicator value of DATE in STORE."""
+    from .monitor._cli import record_command
+
+    inputs = (_park_inputs(park) + _criteria_inputs(criteria)
+              + _checked(("flow inventory", flows), ("opportunity register", register_file),
+                         ("land-use mapping file", landuse_mapping)))
+    click.echo(record_command(park, date=date, store=store, criteria=criteria, flows=flows,
+                              register=register_file, name=name, overwrite=overwrite, inputs=inputs,
+                              crs=crs, repair=repair, landuse_mapping=landuse_mapping), err=True)
+
+
 # --- scenarios and the optimizer (issue 3) ----------------------------------------------------
 
 

@@ -120,7 +120,7 @@ def _create_gpkg(path: Path) -> None:
         con = sqlite3.connect(tmp, isolation_level=None)
         try:
             con.execute(f"PRAGMA application_id = {_GPKG_APP_ID}")
-            con.execute("PRAGMA user_version = 10400")
+            con.execute("PRAGMA user_version = 10300")
             con.execute("BEGIN")
             for sql in _GPKG_CORE + _tables("BLOB", "REAL"):
                 con.execute(sql)
