@@ -234,7 +234,7 @@ class _Postgres(_Backend):
         self.errors = psycopg.Error
         self.unique = psycopg.errors.UniqueViolation
         try:
-            self.con = psycopg.connect(conninfo, connect_timeout=10)
+            self.con = psycopg.connect(conninfo, connect_timeout=10, autocommit=True)  # one transaction per `with`
         except psycopg.Error as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise MonitorError(f"monitoring store {safe}: cannot connect to PostgreSQL ({first}); check "
@@ -253,7 +253,6 @@ class _Postgres(_Backend):
                     self.con.execute(f"INSERT INTO {PREFIX}meta VALUES ('schema_version', %s)",
                                      (str(SCHEMA_VERSION),))
             self.con.execute(f"SET search_path TO {_pg_ident(schema)}")
-            self.con.commit()
         except psycopg.Error as exc:
             self.con.close()
             raise MonitorError(f"monitoring store {safe}: cannot prepare schema {schema!r} "
