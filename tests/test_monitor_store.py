@@ -91,7 +91,7 @@ def test_series_holds_every_value_by_date(two_years):
 
 
 def test_snapshot_gives_back_the_recorded_park(two_years):
-    target, park1, park2 = two_years
+    target, _, park2 = two_years
     with open_store(target) as store:
         back = store.snapshot(NAME, D2)
         tables = store.tables(NAME, D2)
@@ -123,7 +123,7 @@ def test_attribute_tables_are_kept(target):
 
 
 def test_same_date_again_needs_overwrite(two_years):
-    target, park1, park2 = two_years
+    target, _, park2 = two_years
     with open_store(target) as store:
         with pytest.raises(MonitorError, match="already recorded on 2024-12-31; use --overwrite"):
             record(store, park2, check(park2), date=D1)
@@ -160,6 +160,11 @@ def test_bad_dates_are_refused(target, date, message):
         assert store.parks() == []
 
 
+def _refused(target: object, match: str) -> None:
+    with pytest.raises(MonitorError, match=match), open_store(str(target)):
+        pass
+
+
 def _set_version(target: str, version: int, pg_cluster=None) -> None:
     sql = f"UPDATE eipgis_monitor_meta SET value = '{version}' WHERE key = 'schema_version'"
     if "://" not in target:
@@ -174,9 +179,7 @@ def _set_version(target: str, version: int, pg_cluster=None) -> None:
 def test_store_of_a_newer_schema_is_refused(two_years, request):
     target = two_years[0]
     _set_version(target, 2, request.getfixturevalue("pg_cluster") if "://" in target else None)
-    with pytest.raises(MonitorError, match=r"newer eipgis \(schema version 2; this eipgis reads up to 1\)"):
-        with open_store(target):
-            pass
+    _refused(target, r"newer eipgis \(schema version 2; this eipgis reads up to 1\)")
 
 
 def test_gpkg_store_is_a_geopackage(tmp_path):
@@ -214,21 +217,15 @@ def test_read_only_gpkg_is_refused_and_untouched(tmp_path):
 def test_a_file_that_is_not_a_store_is_refused(tmp_path):
     text = tmp_path / "notes.gpkg"
     text.write_text("not a database", encoding="utf-8")
-    with pytest.raises(MonitorError, match="is not a GeoPackage"):
-        with open_store(text):
-            pass
+    _refused(text, "is not a GeoPackage")
     park_file = write_park(tmp_path / "park.gpkg", square_park_layers())
-    with pytest.raises(MonitorError, match="is not an eipgis monitoring store"):
-        with open_store(park_file):
-            pass
+    _refused(park_file, "is not an eipgis monitoring store")
     assert text.read_text(encoding="utf-8") == "not a database"
 
 
 def test_unreachable_postgres_is_one_clear_error(tmp_path):
     url = f"postgresql://postgres@/postgres?host={tmp_path / 'no-server'}&schema=monitor"
-    with pytest.raises(MonitorError, match="cannot connect to PostgreSQL .*check the server"):
-        with open_store(url):
-            pass
+    _refused(url, "cannot connect to PostgreSQL .*check the server")
 
 
 # --- the command line and real concurrent processes ----------------------------------------------
@@ -237,7 +234,7 @@ def test_unreachable_postgres_is_one_clear_error(tmp_path):
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(SRC)}
     return subprocess.run([sys.executable, "-m", "eipgis", *args], capture_output=True, text=True,
-                          env=env, timeout=300)
+                          env=env, timeout=300, check=False)
 
 
 def test_cli_records_and_refuses_with_exit_2(target, square_gpkg):
@@ -337,3 +334,17 @@ def test_killed_record_leaves_the_store_as_it_was(two_years, square_gpkg, tmp_pa
         park = store.snapshot(NAME, D1)
         record(store, park, check(park), date=dt.date(2023, 12, 31))  # the store still takes records
         assert store.dates(NAME) == [dt.date(2023, 12, 31), D1, D2]
+
+
+def test_cli_read_only_and_newer_store_exit_2(square_gpkg, tmp_path):
+    store = tmp_path / "monitor.gpkg"
+    assert _cli("monitor", "record", str(square_gpkg), "--date", "2024-12-31", "--store", str(store)).returncode == 0
+    store.chmod(0o444)
+    try:
+        run = _cli("monitor", "record", str(square_gpkg), "--date", "2025-12-31", "--store", str(store))
+    finally:
+        store.chmod(0o644)
+    assert run.returncode == 2 and "is read-only" in run.stderr and run.stderr.count("\n") == 1
+    _set_version(str(store), 7)
+    run = _cli("monitor", "record", str(square_gpkg), "--date", "2025-12-31", "--store", str(store))
+    assert run.returncode == 2 and "schema version 7" in run.stderr and run.stderr.count("\n") == 1
