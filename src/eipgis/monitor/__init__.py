@@ -303,8 +303,9 @@ def record(
         raise
     except db.db_errors() as exc:
         if db.is_duplicate(exc):
-            raise MonitorError(_already(store, park_name, day) + " (it was recorded by another planner "
-                               "at the same time)") from None
+            raise MonitorError(f"monitoring store {store.where}: {park_name!r} is already recorded on "
+                               f"{day.isoformat()} (by another planner, at the same time; theirs is kept); "
+                               "run again with --overwrite (overwrite=True) to replace it.") from None
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise MonitorError(f"monitoring store {store.where}: the record of {park_name!r} on {day} failed "
                            f"and nothing was stored ({first}).") from None
