@@ -7,6 +7,7 @@ VN21-LU-GREEN = 9.9 / 100 = 0.099 (fails ≥ 0.10); in the 2025 plan P3 (29.7 ha
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import signal
@@ -17,6 +18,7 @@ import textwrap
 import time
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 import geopandas as gpd
 import numpy as np
@@ -110,6 +112,35 @@ def test_snapshot_gives_back_the_recorded_park(two_years):
     assert roads["tên đường"].iloc[0] == "Đường số 1" and pd.isna(roads["tên đường"].iloc[1])
     assert roads["width_m"].iloc[0] == 24.0 and np.isnan(roads["width_m"].iloc[1])
     assert check(back)["VN21-LU-GREEN"].value == pytest.approx(0.396)
+
+
+def test_a_park_without_optional_layers_round_trips(target):
+    layers = square_park_layers()
+    park = eipgis.park_from_frames(boundary=layers["boundary"], landuse=layers["landuse"])
+    with open_store(target) as store:
+        record(store, park, check(park), date=D1)
+        back = store.snapshot(NAME, D1)
+    assert back.facilities.empty and list(back.facilities.columns) == list(park.facilities.columns)
+    assert back.area_ha == pytest.approx(100.0, abs=1e-10)
+
+
+def test_not_assessed_results_are_kept_as_such(target):
+    """A result that could not be judged (datacrit's ``assessed``/``reason``) is NA, never a fail."""
+    park = _park()
+    report = check(park)
+    green = report["VN21-LU-GREEN"]
+    unjudged = SimpleNamespace(**{f.name: getattr(green, f.name) for f in dataclasses.fields(green)})
+    unjudged.assessed, unjudged.reason = False, "table 'enterprises' is absent"
+    unjudged.passed, unjudged.value = None, float("nan")
+    report = dataclasses.replace(report, results=tuple(unjudged if r is green else r for r in report.results))
+    with open_store(target) as store:
+        record(store, park, report, date=D1)
+        df = series(store).set_index("id")
+    row = df.loc["VN21-LU-GREEN"]
+    assert not row["assessed"] and pd.isna(row["passed"]) and np.isnan(row["value"])
+    assert row["reason"] == "table 'enterprises' is absent"
+    assert df.loc["VN21-LU-TRAFFIC", "assessed"] and df.loc["VN21-LU-TRAFFIC", "reason"] is None
+    assert df["passed"].isna().sum() == 1
 
 
 def test_attribute_tables_are_kept(target):

@@ -152,9 +152,6 @@ class Store:
             landuse = landuse.drop(columns=["landuse_class"])
         given: dict[str, Any] = {n: layers.get(n) for n in PARK_LAYERS}
         given["landuse"] = landuse
-        for n in PARK_LAYERS[2:]:
-            if given[n] is not None and given[n].empty and n not in ("buildings",):
-                given[n] = given[n] if len(given[n].columns) > 1 else None
         extras = {n: f for n, f in layers.items() if n not in PARK_LAYERS}
         rebuilt = park_from_frames(**given, extras=extras, crs=crs, landuse_mapping=mapping,
                                    source=f"{self.where} ({park}, {date})")
@@ -338,7 +335,7 @@ def series(store: Store, park: str | None = None) -> pd.DataFrame:
     df["date"] = [_dt.date.fromisoformat(d) for d in df["date"]]
     for col in ("threshold", "value"):
         df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
-    df["passed"] = pd.array([None if v is None else bool(v) for v in df["passed"]], dtype="boolean")
+    df["passed"] = pd.array([None if pd.isna(v) else bool(v) for v in df["passed"]], dtype="boolean")
     df["assessed"] = df["assessed"].astype(bool)
     df["reason"] = df["reason"].astype(object).where(df["reason"].notna(), None)
     return df.reset_index(drop=True)
