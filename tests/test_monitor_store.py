@@ -146,7 +146,10 @@ def test_not_assessed_results_are_kept_as_such(target):
 def test_attribute_tables_are_kept(target):
     park = _park()
     enterprises = pd.DataFrame({"enterprise_id": ["E1", "E2"], "workers": [120, 35],
-                                "recp_applied": [True, False], "name": ["Công ty A", "Công ty Ô"]})
+                                "recp_applied": [True, False], "name": ["Công ty A", "Công ty Ô"],
+                                "iso14001": pd.array([1, None], dtype="Int64"),
+                                "energy_mwh_yr": [1234.567890123456789, np.nan],
+                                "since": pd.to_datetime(["2020-05-01", None])})
     with open_store(target) as store:
         record(store, park, check(park), date=D1, tables={"enterprises": enterprises})
         back = store.tables(NAME, D1)

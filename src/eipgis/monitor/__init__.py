@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Self
 
-from ._store import SCHEMA_VERSION, MonitorError, connect, dumps, fetch, json_value
+from ._store import SCHEMA_VERSION, MonitorError, column_values, connect, dumps, fetch, json_value
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -211,8 +211,9 @@ def _frame_rows(frame: Any, geometry: bool) -> tuple[list[list[str]], list[tuple
     attrs = frame[columns]
     described = [[str(c), str(attrs[c].dtype)] for c in columns]
     names = [str(c) for c in columns]
-    props = [dumps(dict(zip(names, (json_value(v) for v in row), strict=True)))
-             for row in attrs.itertuples(index=False, name=None)]
+    cells = [column_values(attrs[c]) for c in columns]
+    props = [dumps(dict(zip(names, row, strict=True))) for row in zip(*cells, strict=True)] if cells \
+        else ["{}"] * len(frame)
     wkb: list[Any] = (list(shapely.to_wkb(frame.geometry.values, include_srid=False))
                       if geometry else [None] * len(frame))
     return described, list(zip(props, wkb, strict=True))
@@ -291,11 +292,10 @@ def record(
                 (park_name, day.isoformat(), report.criteria_set, park.crs.to_wkt(), park.source,
                  recorded_at, __version__, dumps(list(park.notes))))
             sid = cur.fetchone()[0]
-            cur.executemany(db.sql(f"INSERT INTO {P}layers VALUES ({sid}, ?, ?, ?)"), stored_layers)
+            db.insert_many(cur, f"{P}layers", [(sid, *row) for row in stored_layers])
             _pause_for_tests()
-            cur.executemany(db.sql(f"INSERT INTO {P}features VALUES ({sid}, ?, ?, ?, ?)"), features)
-            cur.executemany(db.sql(f"INSERT INTO {P}values VALUES ({sid}, "
-                                   + ", ".join(["?"] * 14) + ")"), values)
+            db.insert_many(cur, f"{P}features", [(sid, *row) for row in features])
+            db.insert_many(cur, f"{P}values", [(sid, *row) for row in values])
     except MonitorError:
         raise
     except db.db_errors() as exc:
