@@ -25,6 +25,7 @@ import datetime as dt
 import json
 import os
 import platform
+import signal
 import statistics
 import sys
 import tempfile
@@ -153,6 +154,7 @@ def main() -> None:
     ap.add_argument("--pg-url", default=None, help="postgresql://… [default: a private cluster]")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # kill PID stops the private cluster too
     results: dict[str, Any] = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                                            "platform": platform.platform()},
                                "eipgis": eipgis.__version__, "backends": {}}
