@@ -382,3 +382,23 @@ def test_cli_read_only_and_newer_store_exit_2(square_gpkg, tmp_path):
     _set_version(str(store), 7)
     run = _cli("monitor", "record", str(square_gpkg), "--date", "2025-12-31", "--store", str(store))
     assert run.returncode == 2 and "schema version 7" in run.stderr and run.stderr.count("\n") == 1
+
+
+def test_a_read_only_database_user_reads_but_cannot_record(pg_cluster):
+    """A viewer's role (SELECT only): the series reads, a record fails whole and says why."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    park = _park()
+    with open_store(pg_cluster.url(schema=schema)) as store:
+        record(store, park, check(park), date=D1)
+    with pg_cluster.connect() as con:
+        con.execute("DROP ROLE IF EXISTS viewer")
+        con.execute("CREATE ROLE viewer LOGIN")
+        con.execute(f"GRANT USAGE ON SCHEMA {schema} TO viewer")
+        con.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO viewer")
+    url = f"postgresql://viewer@/postgres?host={pg_cluster.sock}&schema={schema}"
+    with open_store(url) as store:
+        assert len(series(store)) == 7
+        with pytest.raises(MonitorError, match=r"the record of .* on 2025-12-31 failed and nothing was "
+                                               r"stored \(permission denied for table eipgis_monitor_"):
+            record(store, park, check(park), date=D2)
+        assert store.dates(NAME) == [D1]

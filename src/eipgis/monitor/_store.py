@@ -246,17 +246,20 @@ class _Postgres(_Backend):
                                "the server, the user and the database in the URL.") from None
         self.schema = schema
         try:
-            with self.con.transaction():
-                self.con.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"eipgis-monitor-{schema}",))
-                self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {_pg_ident(schema)}")
-                self.con.execute(f"SET search_path TO {_pg_ident(schema)}")
-                fresh = self.con.execute(
-                    "SELECT to_regclass(%s) IS NULL", (f"{_pg_ident(schema)}.{PREFIX}meta",)).fetchone()[0]
-                if fresh:
-                    for sql in _tables("BYTEA", "DOUBLE PRECISION"):
-                        self.con.execute(sql.replace("INTEGER PRIMARY KEY", "BIGSERIAL PRIMARY KEY"))
-                    self.con.execute(f"INSERT INTO {PREFIX}meta VALUES ('schema_version', %s)",
-                                     (str(SCHEMA_VERSION),))
+            meta = f"{_pg_ident(schema)}.{PREFIX}meta"
+            if self.con.execute("SELECT to_regclass(%s) IS NULL", (meta,)).fetchone()[0]:
+                # a new store: created once, even by two planners at the same time (a reader that
+                # only may SELECT never gets here, so never needs the right to create)
+                with self.con.transaction():
+                    self.con.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
+                                     (f"eipgis-monitor-{schema}",))
+                    self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {_pg_ident(schema)}")
+                    self.con.execute(f"SET search_path TO {_pg_ident(schema)}")
+                    if self.con.execute("SELECT to_regclass(%s) IS NULL", (meta,)).fetchone()[0]:
+                        for sql in _tables("BYTEA", "DOUBLE PRECISION"):
+                            self.con.execute(sql.replace("INTEGER PRIMARY KEY", "BIGSERIAL PRIMARY KEY"))
+                        self.con.execute(f"INSERT INTO {PREFIX}meta VALUES ('schema_version', %s)",
+                                         (str(SCHEMA_VERSION),))
             self.con.execute(f"SET search_path TO {_pg_ident(schema)}")
         except psycopg.Error as exc:
             self.con.close()
