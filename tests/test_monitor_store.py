@@ -223,7 +223,7 @@ def test_gpkg_store_is_a_geopackage(tmp_path):
         record(store, park, check(park), date=D1)
         layers = store.layers(NAME, D1)
     listed = {name for name, _ in pyogrio.list_layers(path)}
-    assert listed == {f"eipgis_monitor_{t}" for t in ("meta", "snapshots", "layers", "features", "values")}
+    assert listed == {f"eipgis_monitor_{t}" for t in ("meta", "snapshots", "layers", "features", "criteria", "values")}
     values = pyogrio.read_dataframe(path, layer="eipgis_monitor_values")
     assert len(values) == 7
     assert set(layers) == {"boundary", "landuse", "buildings", "plot_green", "facilities",

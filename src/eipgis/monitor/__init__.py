@@ -12,6 +12,7 @@ A store is a GeoPackage (created when missing) or a ``postgresql://`` URL; both 
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 import math
 import os
@@ -262,17 +263,19 @@ def record(
             described, rows = _frame_rows(frame, kind == "layer")
             stored_layers.append((lname, kind, dumps(described)))
             features += [(lname, i, props, wkb) for i, (props, wkb) in enumerate(rows)]
-    values = []
+    values, criteria = [], []
     for r in report.results:
         assessed = bool(getattr(r, "assessed", True))
         reason = getattr(r, "reason", None)
         threshold, threshold_json = _threshold(r.threshold)
+        text = (r.id, r.title["en"], r.title["vi"], r.indicator, r.unit, r.op, threshold_json, r.status, r.source)
+        key = hashlib.sha1(dumps(text).encode("utf-8")).hexdigest()
+        criteria.append((key, *text))
         value = float(r.value) if assessed and r.value is not None else math.nan
-        values.append((r.id, r.title["en"], r.title["vi"], r.indicator, r.unit, r.op,
-                       None if math.isnan(threshold) else threshold, threshold_json,
+        values.append((r.id, key, None if math.isnan(threshold) else threshold,
                        None if not math.isfinite(value) else value,
                        None if not assessed or r.passed is None else int(bool(r.passed)),
-                       int(assessed), reason, r.status, r.source))
+                       int(assessed), reason))
     recorded_at = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     db = store._db
     try:
@@ -295,6 +298,8 @@ def record(
             db.insert_many(cur, f"{P}layers", [(sid, *row) for row in stored_layers])
             _pause_for_tests()
             db.insert_many(cur, f"{P}features", [(sid, *row) for row in features])
+            cur.executemany(db.sql(f"INSERT INTO {P}criteria VALUES ({', '.join(['?'] * 10)}) "
+                                   "ON CONFLICT (criterion_key) DO NOTHING"), criteria)
             db.insert_many(cur, f"{P}values", [(sid, *row) for row in values])
     except MonitorError:
         raise
@@ -322,20 +327,24 @@ def series(store: Store, park: str | None = None) -> pd.DataFrame:
     """Every stored indicator value: one row per (park, date, criterion), sorted by park, id, date."""
     import pandas as pd
 
-    sql = (f"SELECT s.park, s.date, s.criteria_set, v.id, v.title_en, v.title_vi, v.indicator, v.unit, "
-           f"v.op, v.threshold, v.value, v.passed, v.assessed, v.reason, v.status, v.source, "
-           f"s.recorded_at, s.eipgis_version FROM {P}values v JOIN {P}snapshots s "
-           "ON s.snapshot_id = v.snapshot_id")
-    params: tuple[Any, ...] = ()
-    if park is not None:
-        sql += " WHERE s.park = ?"
-        params = (park,)
-    rows = store._rows(sql + " ORDER BY s.park, v.id, s.date", params)
-    df = pd.DataFrame.from_records(rows, columns=SERIES_COLUMNS)
-    df["date"] = [_dt.date.fromisoformat(d) for d in df["date"]]
+    where, params = ("", ()) if park is None else (" WHERE park = ?", (park,))
+    snaps = pd.DataFrame.from_records(store._rows(
+        f"SELECT snapshot_id, park, date, criteria_set, recorded_at, eipgis_version FROM {P}snapshots{where}",
+        params), columns=["snapshot_id", "park", "date", "criteria_set", "recorded_at", "eipgis_version"])
+    vals = pd.DataFrame.from_records(store._rows(
+        f"SELECT snapshot_id, id, criterion_key, threshold, value, passed, assessed, reason FROM {P}values"
+        + ("" if park is None else f" WHERE snapshot_id IN (SELECT snapshot_id FROM {P}snapshots{where})"),
+        params), columns=["snapshot_id", "id", "criterion_key", "threshold", "value", "passed", "assessed",
+                          "reason"])
+    texts = pd.DataFrame.from_records(store._rows(
+        f"SELECT criterion_key, title_en, title_vi, indicator, unit, op, status, source FROM {P}criteria"),
+        columns=["criterion_key", "title_en", "title_vi", "indicator", "unit", "op", "status", "source"])
+    df = vals.merge(snaps, on="snapshot_id").merge(texts, on="criterion_key", how="left")
+    df = df.sort_values(["park", "id", "date"], kind="stable")[SERIES_COLUMNS]
+    df["date"] = df["date"].map({d: _dt.date.fromisoformat(d) for d in df["date"].unique()})
     for col in ("threshold", "value"):
         df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
-    df["passed"] = pd.array([None if pd.isna(v) else bool(v) for v in df["passed"]], dtype="boolean")
+    df["passed"] = pd.to_numeric(df["passed"], errors="coerce").astype(float).astype("boolean")
     df["assessed"] = df["assessed"].astype(bool)
     df["reason"] = df["reason"].astype(object).where(df["reason"].notna(), None)
     return df.reset_index(drop=True)

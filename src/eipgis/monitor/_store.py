@@ -8,7 +8,9 @@ Tables (every name starts with ``eipgis_monitor_``):
 - ``layers``: per snapshot, every layer and attribute table with its columns and dtypes (JSON), kind
   ``layer`` (has geometry) or ``table``;
 - ``features``: per snapshot and layer, one row per feature: position, properties (JSON), geometry (WKB);
-- ``values``: per snapshot, one row per criterion: the result as ``series`` returns it.
+- ``criteria``: each criterion's text as it was judged (title, unit, op, source, status…), keyed by a
+  hash of that text, so that a criterion recorded 2,000 times is stored once;
+- ``values``: per snapshot, one row per criterion: value, passed, assessed, reason, its ``criterion_key``.
 
 A whole record is one transaction: SQLite ``BEGIN IMMEDIATE`` with a busy timeout, PostgreSQL one
 transaction with the unique key on (park, date). A failed or killed record leaves the store as it was.
@@ -55,16 +57,17 @@ def _tables(blob: str, double: str) -> list[str]:
         (f"CREATE TABLE IF NOT EXISTS {p}features (snapshot_id INTEGER NOT NULL, layer TEXT NOT NULL, "
         f"fid INTEGER NOT NULL, properties TEXT NOT NULL, geom {blob}, "
         "PRIMARY KEY (snapshot_id, layer, fid))"),
+        (f"CREATE TABLE IF NOT EXISTS {p}criteria (criterion_key TEXT PRIMARY KEY, id TEXT NOT NULL, "
+         "title_en TEXT NOT NULL, title_vi TEXT NOT NULL, indicator TEXT NOT NULL, unit TEXT NOT NULL, "
+         "op TEXT NOT NULL, threshold_json TEXT NOT NULL, status TEXT NOT NULL, source TEXT NOT NULL)"),
         (f"CREATE TABLE IF NOT EXISTS {p}values (snapshot_id INTEGER NOT NULL, id TEXT NOT NULL, "
-        "title_en TEXT NOT NULL, title_vi TEXT NOT NULL, indicator TEXT NOT NULL, unit TEXT NOT NULL, "
-        f"op TEXT NOT NULL, threshold {double}, threshold_json TEXT NOT NULL, "
-        f"value {double}, passed INTEGER, assessed INTEGER NOT NULL, reason TEXT, "
-        "status TEXT NOT NULL, source TEXT NOT NULL, PRIMARY KEY (snapshot_id, id))"),
+         f"criterion_key TEXT NOT NULL, threshold {double}, value {double}, passed INTEGER, "
+         "assessed INTEGER NOT NULL, reason TEXT, PRIMARY KEY (snapshot_id, id))"),
     ]
 
 
 #: Attribute tables registered in gpkg_contents, so GDAL, pyogrio and QGIS list them.
-TABLES = ("meta", "snapshots", "layers", "features", "values")
+TABLES = ("meta", "snapshots", "layers", "features", "criteria", "values")
 
 
 class _Backend:
