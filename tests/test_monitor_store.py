@@ -402,3 +402,19 @@ def test_a_read_only_database_user_reads_but_cannot_record(pg_cluster):
                                                r"stored \(permission denied for table eipgis_monitor_"):
             record(store, park, check(park), date=D2)
         assert store.dates(NAME) == [D1]
+
+
+def test_cli_keeps_the_flows_and_the_register_state(tmp_path):
+    layers = SRC.parent / "layers"
+    store = tmp_path / "monitor.gpkg"
+    run = _cli("monitor", "record", str(eipgis.sample_path()), "--date", "2025-12-31", "--store", str(store),
+               "--flows", str(layers / "tang_loong_flows.csv"),
+               "--register", str(layers / "tang_loong_register.csv"), "--name", "Tằng Loỏng")
+    assert run.returncode == 0, run.stderr
+    flows = pd.read_csv(layers / "tang_loong_flows.csv", comment="#")
+    with open_store(store) as opened:
+        tables = opened.tables("Tằng Loỏng", "2025-12-31")
+    assert len(tables["flows"]) == len(flows)
+    # one row per opportunity: the register's current state, not its events
+    register = pd.read_csv(layers / "tang_loong_register.csv", comment="#")
+    assert sorted(tables["register"]["id"]) == sorted(register["id"].unique())
