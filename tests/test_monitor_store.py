@@ -255,6 +255,9 @@ def test_a_file_that_is_not_a_store_is_refused(tmp_path):
     park_file = write_park(tmp_path / "park.gpkg", square_park_layers())
     _refused(park_file, "is not an eipgis monitoring store")
     assert text.read_text(encoding="utf-8") == "not a database"
+    _refused(tmp_path, "not a file; give a GeoPackage path")
+    _refused(tmp_path / "no-such-folder" / "m.gpkg", "the folder .*no-such-folder does not exist; create it first")
+    assert not (tmp_path / "no-such-folder").exists()
 
 
 def test_unreachable_postgres_is_one_clear_error(tmp_path):
