@@ -18,6 +18,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
+from _postgres import pg_cluster  # noqa: F401 - the session's PostgreSQL cluster, for every test
 from shapely.geometry import Point, box
 
 X0, Y0 = 400_000.0, 2_480_000.0
@@ -107,3 +108,4 @@ def square_layers() -> dict[str, gpd.GeoDataFrame]:
 @pytest.fixture
 def square_gpkg(tmp_path: Path) -> Path:
     return write_park(tmp_path / "square.gpkg", square_park_layers())
+

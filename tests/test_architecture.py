@@ -27,7 +27,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("indicators", "_tabular"),
     ("criteria",),
     ("raster",),  # observed green: adds OBS-GREEN criteria to a set
-    ("plans", "symbiosis"),
+    ("plans", "symbiosis", "monitor"),
     ("present",),
     ("assess", "portfolio", "invest", "cli", "qgis", "qgis_plugin", "__init__", "__main__"),
 ]

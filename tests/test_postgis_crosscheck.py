@@ -7,57 +7,20 @@ ST_Distance. A planner can then trust that the figures do not depend on one libr
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import tempfile
-from pathlib import Path
-
 import numpy as np
 import pytest
 import shapely
-from _system import require
 
 import eipgis
 from eipgis.criteria import check
 
-PGBIN = Path("/usr/lib/postgresql/15/bin")
-
-
-def _have_postgis() -> bool:
-    return (PGBIN / "initdb").exists() and any(
-        Path("/usr/share/postgresql/15/extension").glob("postgis.control")
-    )
-
 
 @pytest.fixture(scope="module")
-def pg():
-    require("PostgreSQL 15 with PostGIS", _have_postgis(),
-            install="apt-get install postgresql postgresql-15-postgis-3")
-    psycopg = pytest.importorskip("psycopg")
-    root = Path(tempfile.mkdtemp(prefix="eipgis-pg-"))
-    root.chmod(0o755)
-    data, sock = root / "data", root / "sock"
-    sock.mkdir()
-    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    if as_postgres:
-        shutil.chown(root, "postgres", "postgres")
-        shutil.chown(sock, "postgres", "postgres")
-    subprocess.run([*as_postgres, str(PGBIN / "initdb"), "-D", str(data), "-U", "postgres",
-                    "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"],
-                   check=True, capture_output=True)
-    subprocess.run([*as_postgres, str(PGBIN / "pg_ctl"), "-D", str(data), "-l", str(root / "log"),
-                    "-o", f"-c listen_addresses='' -c unix_socket_directories={sock}", "-w", "start"],
-                   check=True, capture_output=True)
-    try:
-        with psycopg.connect(host=str(sock), user="postgres", dbname="postgres",
-                             autocommit=True) as conn:
-            conn.execute("CREATE EXTENSION postgis")
-            yield conn
-    finally:
-        subprocess.run([*as_postgres, str(PGBIN / "pg_ctl"), "-D", str(data), "-m", "immediate",
-                        "stop"], capture_output=True, check=False)  # best effort: the server may be down
-        shutil.rmtree(root, ignore_errors=True)
+def pg(pg_cluster):
+    """A connection to the session's private cluster, with PostGIS."""
+    with pg_cluster.connect() as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        yield conn
 
 
 @pytest.fixture(scope="module")

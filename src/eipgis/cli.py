@@ -155,37 +155,19 @@ def check(park: str, criteria: str, fmt: str | None, output: str | None, overwri
 
 def _as_of(text: str | None) -> Any:
     """``--as-of``: an ISO date, today or earlier (rules are judged on what has happened)."""
-    import datetime as dt
-
     if text is None:
         return None
-    try:
-        day = dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise InputError(f"--as-of {text!r} is not a date. Fix: write it as YYYY-MM-DD, "
-                         "e.g. --as-of 2024-12-31.") from None
-    if day > dt.date.today():
-        raise InputError(f"--as-of {day.isoformat()} is in the future. Fix: give today's date "
-                         "or an earlier one.")
-    return day
+    from .monitor import parse_date
+
+    return parse_date(text, what="--as-of")
 
 
 def _data_tables(park: Any, flows: str | None, register_file: str | None,
                  as_of: Any = None) -> dict[str, Any]:
     """The tables ``flows`` and ``register`` (its state on ``as_of``) for the data criteria."""
-    tables: dict[str, Any] = {}
-    if flows:
-        from .symbiosis import read_flows
+    from .symbiosis import criteria_tables
 
-        tables["flows"] = read_flows(flows, park)
-    if register_file:
-        from .symbiosis.register import current, read_register
-
-        events = read_register(register_file)
-        if as_of is not None:  # the register as it stood on that date
-            events = events[[str(d) <= as_of.isoformat() for d in events["date"]]]  # ISO text
-        tables["register"] = current(events)
-    return tables
+    return criteria_tables(park, flows=flows, register=register_file, as_of=as_of)
 
 
 @cli.command()
@@ -279,6 +261,43 @@ def register_add_links(file: str, links: str, date: str) -> None:
     added = add_links(file, links, date=date).attrs.get("added", [])
     click.echo(f"added {len(added)} opportunities to {file}" + (f": {', '.join(added)}" if added else ""),
                err=True)
+
+
+# --- monitoring (issue 11) ---------------------------------------------------------------------
+
+
+@cli.group()
+def monitor() -> None:
+    """The same park judged year after year: record snapshots in a store, show the series."""
+
+
+@monitor.command("record")
+@click.argument("park", type=click.Path())
+@click.option("--date", "date", required=True, metavar="YYYY-MM-DD",
+              help="The date the snapshot stands for (today or earlier).")
+@click.option("--store", required=True, metavar="STORE",
+              help="A GeoPackage path (created when missing) or postgresql://user@/db?host=…&schema=…")
+@click.option("--criteria", "criteria", default="vn-qcvn-01-2021", show_default=True,
+              help="A built-in criteria set or the path of a YAML file.")
+@click.option("--flows", type=click.Path(dir_okay=False), default=None,
+              help="Flow inventory (CSV or YAML), kept with the snapshot as table 'flows'.")
+@click.option("--register", "register_file", type=click.Path(dir_okay=False), default=None,
+              help="Opportunity register (CSV), its current state kept as table 'register'.")
+@click.option("--name", default=None, help="The park's name in the store [default: the park's own].")
+@click.option("--overwrite", is_flag=True, help="Replace a snapshot of the same park and date.")
+@_park_options
+def monitor_record(park: str, date: str, store: str, criteria: str, flows: str | None,
+                   register_file: str | None, name: str | None, overwrite: bool, crs: str | None,
+                   repair: bool, landuse_mapping: str | None) -> None:
+    """Check PARK and keep its layers, tables and every indicator value of DATE in STORE."""
+    from .monitor._cli import record_command
+
+    inputs = (_park_inputs(park) + _criteria_inputs(criteria)
+              + _checked(("flow inventory", flows), ("opportunity register", register_file),
+                         ("land-use mapping file", landuse_mapping)))
+    click.echo(record_command(park, date=date, store=store, criteria=criteria, flows=flows,
+                              register=register_file, name=name, overwrite=overwrite, inputs=inputs,
+                              crs=crs, repair=repair, landuse_mapping=landuse_mapping), err=True)
 
 
 # --- scenarios and the optimizer (issue 3) ----------------------------------------------------

@@ -13,6 +13,8 @@ osmnx, networkx, scipy and pint are imported only when a function needs them.
 
 from __future__ import annotations
 
+from typing import Any
+
 from .flows import check_flows, estimate_neighbourhood_flows, node_points, read_flows
 from .matching import LINK_COLUMNS, OUTPUT_FILES, SymbiosisResult, match, run_symbiosis
 from .network import NetworkError, RoadNetwork, load_network, route_trees
@@ -38,6 +40,7 @@ __all__ = [
     "changes_since",
     "check_flows",
     "convert",
+    "criteria_tables",
     "current",
     "estimate_neighbourhood_flows",
     "format_register",
@@ -53,3 +56,21 @@ __all__ = [
     "run_symbiosis",
     "update_register",
 ]
+
+
+def criteria_tables(park: Any, *, flows: Any = None, register: Any = None,
+                    as_of: Any = None) -> dict[str, Any]:
+    """The attribute tables the data criteria read from symbiosis files: ``flows`` (the flow
+    inventory) and ``register`` (each opportunity's state on ``as_of``, default: its last event).
+    """
+    tables: dict[str, Any] = {}
+    if flows:
+        tables["flows"] = read_flows(flows, park)
+    if register:
+        from .register import current, read_register
+
+        events = read_register(register)
+        if as_of is not None:  # the register as it stood on that date (dates are ISO text)
+            events = events[[str(d) <= as_of.isoformat() for d in events["date"]]]
+        tables["register"] = current(events)
+    return tables
