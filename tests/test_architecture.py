@@ -27,9 +27,9 @@ LAYERS: list[tuple[str, ...]] = [
     ("indicators",),
     ("criteria",),
     ("raster",),  # observed green: adds OBS-GREEN criteria to a set
-    ("plans", "symbiosis"),
+    ("plans", "symbiosis", "monitor"),
     ("present",),
-    ("assess", "cli", "qgis", "qgis_plugin", "__init__", "__main__"),
+    ("assess", "cli", "_monitor_view_cli", "qgis", "qgis_plugin", "__init__", "__main__"),
 ]
 LAYER_OF = {unit: i for i, units in enumerate(LAYERS) for unit in units}
 
