@@ -192,7 +192,9 @@ def read_targets(path: os.PathLike[str] | str) -> pd.DataFrame:
         records.append({"park": park, "id": ident, "value": value, "by": by})
     if problems:
         raise InputError(f"{path}: invalid targets file; fix the rows below", problems=problems)
-    return pd.DataFrame(records, columns=list(TARGET_COLUMNS))
+    out = pd.DataFrame(records, columns=list(TARGET_COLUMNS))
+    out["park"] = pd.Series([r["park"] for r in records], dtype=object)  # None stays None, not NaN
+    return out
 
 
 # --- the summary -----------------------------------------------------------------------------
@@ -247,7 +249,7 @@ def _last_two(group: np.ndarray, ok: np.ndarray, n_groups: int) -> tuple[np.ndar
 
 
 def _number(value: float) -> float | None:
-    return round(float(value), 9) if math.isfinite(value) else None
+    return float(value) if math.isfinite(value) else None
 
 
 def summarise(df: pd.DataFrame, targets: pd.DataFrame | None = None) -> dict[str, Any]:
