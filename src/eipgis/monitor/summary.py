@@ -20,7 +20,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._words import MONITOR_VIEW_WORDS, check_lang
+from ..criteria import format_number
 from ..errors import InputError
+from ..indicators import INDICATORS
 
 if TYPE_CHECKING:
     import numpy as np
@@ -75,8 +77,6 @@ def direction(indicator: str, op: str) -> str:
     >>> direction("plot_green_share", ">=")  # per feature: the value counts failing plots
     'lower'
     """
-    from ..indicators import INDICATORS
-
     ind = INDICATORS.get(indicator)
     if ind is not None and ind.per_feature:
         return "lower"
@@ -365,16 +365,12 @@ def summarise(df: pd.DataFrame, targets: pd.DataFrame | None = None) -> dict[str
 
 def is_per_feature(indicator: str) -> bool:
     """The registry judges the indicator per feature: its value counts the failing features."""
-    from ..indicators import INDICATORS
-
     ind = INDICATORS.get(indicator)
     return ind is not None and ind.per_feature
 
 
 def format_value(value: float | None, ind: Mapping[str, Any], lang: str) -> str:
     """A value of a summarised criterion as the tables write it (``11.0 %``, ``3 failing``, ``–``)."""
-    from ..criteria import format_number
-
     if value is None:
         return "–"
     if is_per_feature(str(ind["indicator"])):
