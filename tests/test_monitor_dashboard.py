@@ -52,6 +52,13 @@ def test_dashboard_has_one_chart_per_criterion_the_maps_and_the_changes():
     assert "Only one record: no change map." in one and one.count("base64,") == 2
 
 
+def test_markdown_escapes_the_names_from_the_store():
+    from eipgis.monitor.summary import summarise, summary_markdown
+
+    text = summary_markdown(summarise(frame(hostile_rows())))
+    assert "<script>" not in text and text.startswith("# &lt;script&gt;alert('x')&lt;/script&gt; &amp; Co")
+
+
 def test_dashboard_in_vietnamese():
     html = dashboard_html(frame(GREEN), snapshot=snapshots(), lang="vi")
     assert '<html lang="vi">' in html and "Bảng theo dõi giám sát" in html

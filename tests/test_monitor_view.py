@@ -80,7 +80,7 @@ def test_trend_is_the_least_squares_slope_per_year_over_assessed_records():
 def test_a_record_not_assessed_is_a_gap_with_its_reason_never_a_value():
     ind = indicator(summarise(frame(GREEN)), "Tằng Loỏng", "GREEN")
     assert ind["series"][2] == {"date": "2024-12-31", "value": None, "passed": None,
-                                "reason": "table enterprises: no column recp_applied"}
+                                "reason": "table enterprises: no column recp_applied", "threshold": 0.1}
     assert ind["series"][1]["reason"] is None
 
 
@@ -94,6 +94,16 @@ def test_the_json_has_the_issue_keys():
     assert {"id", "unit", "series", "trend_per_year", "target"} <= set(ind)
     assert set(ind["series"][0]) >= {"date", "value", "passed"}
     assert ind["target"] is None and ind["unit"] == "share"
+
+
+def test_a_criterion_is_described_by_its_latest_rules_and_each_point_keeps_its_own():
+    rows = [point("A", D(2022, 12, 31), "GREEN", 0.12, threshold=0.10),
+            point("A", D(2025, 12, 31), "GREEN", 0.12, threshold=0.15)]  # the rule tightened in 2025
+    rows[1]["title_en"] = "Green share (2025 rules)"
+    ind = indicator(summarise(frame(rows)), "A", "GREEN")
+    assert ind["threshold"] == 0.15 and ind["title"]["en"] == "Green share (2025 rules)"
+    assert [(p["threshold"], p["passed"]) for p in ind["series"]] == [(0.10, True), (0.15, False)]
+    assert ind["trend_per_year"] == 0.0 and ind["regression"] is None  # same value: no trend, no regression
 
 
 def test_under_two_assessed_records_there_is_no_trend():

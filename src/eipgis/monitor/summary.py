@@ -267,7 +267,9 @@ def summarise(df: pd.DataFrame, targets: pd.DataFrame | None = None) -> dict[str
     dict
         ``{"parks": [{"park", "first", "last", "records", "indicators": [{"id", "title": {en, vi},
         "indicator", "unit", "op", "threshold", "direction", "series": [{"date", "value", "passed",
-        "reason"}], "latest", "trend_per_year", "regression", "target"}]}]}``.
+        "reason", "threshold"}], "latest", "trend_per_year", "regression", "target"}]}]}``.
+        Title, operator and threshold of a criterion are those of its latest record (the rules in
+        force now); each point keeps the threshold it was judged against.
         A point not assessed has ``value`` and ``passed`` null and its ``reason``.
         ``trend_per_year`` is the least-squares slope of the assessed values against time in
         years (days / 365.25), null under two assessed records. ``regression`` is
@@ -311,15 +313,16 @@ def summarise(df: pd.DataFrame, targets: pd.DataFrame | None = None) -> dict[str
     last, prev = _last_two(group, ok, n_groups)
     wanted = _targets_by_key(targets)
     thresholds = pd.to_numeric(frame["threshold"], errors="coerce").to_numpy(dtype=float)
-    head = frame.iloc[starts]
+    newest = frame.iloc[ends - 1]  # a criterion is described by its latest record (the rules now)
+    threshold_list = pd.Series(thresholds, dtype=object).where(np.isfinite(thresholds), None).tolist()
 
     parks: dict[str, dict[str, Any]] = {}
-    for k, (s, e, row) in enumerate(zip(starts, ends, head.itertuples(index=False), strict=True)):
+    for k, (s, e, row) in enumerate(zip(starts, ends, newest.itertuples(index=False), strict=True)):
         way = direction(str(row.indicator), str(row.op))
-        threshold = float(thresholds[s])
+        threshold = float(thresholds[e - 1])
         trend = float(slope[k])
-        series = [{"date": iso[i], "value": None if not ok[i] else value_list[i],
-                   "passed": passed_list[i], "reason": reasons[i] if not assessed[i] else None}
+        series = [{"date": iso[i], "value": None if not ok[i] else value_list[i], "passed": passed_list[i],
+                   "reason": reasons[i] if not assessed[i] else None, "threshold": threshold_list[i]}
                   for i in range(s, e)]
         latest = None if last[k] < 0 else {"date": iso[last[k]], "value": value_list[last[k]],
                                            "passed": passed_list[last[k]]}

@@ -28,6 +28,9 @@ Snapshot = Callable[[str, _dt.date], "Park"]
 #: Longest list of changed pieces the change table shows (the rest is counted).
 MAX_CHANGE_ROWS = 30
 
+#: Up to this many dates on a chart, each record's date is a tick.
+_MAX_DATE_TICKS = 8
+
 _PASS, _FAIL, _LINE, _GREY = "#2e8b3a", "#c8102e", "#33415c", "#9a9a9a"
 
 
@@ -67,8 +70,15 @@ def indicator_chart(ind: Mapping[str, Any], lang: str) -> str:
         handles.append(Line2D([], [], color=_GREY, linestyle=":", linewidth=1.2, label=w["not_assessed"]))
     threshold = ind["threshold"]
     if threshold is not None and not per_feature:
-        handles.append(ax.axhline(threshold * scale, color="black", linewidth=1.3,
-                                  label=f"{w['threshold']} {format_value(threshold, ind, lang)}"))
+        # The threshold each record was judged against: a step where the rules changed.
+        steps = [np.nan if p["threshold"] is None else p["threshold"] * scale for p in ind["series"]]
+        label = f"{w['threshold']} {format_value(threshold, ind, lang)}"
+        if len({s for s in steps if not np.isnan(s)}) > 1:
+            tail = dates[-1] + max((dates[-1] - dates[0]) / 20, _dt.timedelta(days=60))  # show the last rule
+            handles += ax.step([*dates, tail], [*steps, steps[-1]], where="post", color="black", linewidth=1.3,
+                               label=label)
+        else:
+            handles.append(ax.axhline(threshold * scale, color="black", linewidth=1.3, label=label))
     target = ind["target"]
     if target is not None:
         by = _dt.date.fromisoformat(target["by"])
@@ -80,7 +90,11 @@ def indicator_chart(ind: Mapping[str, Any], lang: str) -> str:
             start = _dt.date.fromisoformat(ind["latest"]["date"])
             ax.plot([start, max(by, start)], [ind["latest"]["value"] * scale, target["projected"] * scale],
                     color="#1f77b4", linestyle=":", linewidth=1.1)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
+    ticks = sorted({*dates, *([_dt.date.fromisoformat(target["by"])] if target is not None else [])})
+    if len(ticks) <= _MAX_DATE_TICKS:  # few records: tick each record's date (and the deadline)
+        ax.set_xticks(ticks, [d.isoformat() for d in ticks], rotation=30, ha="right")
+    else:
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
     ax.tick_params(labelsize=8)
     ax.set_ylabel("%" if scale == 100 else w["failing_axis"] if per_feature else plain_text(ind["unit"]),
                   fontsize=8)
