@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
@@ -120,3 +121,42 @@ def test_monitor_show_and_report_commands(stand_in, tmp_path: Path):
     assert "--to '31/12/2025' is not a date" in str(bad.exception) and not (tmp_path / "x.html").exists()
     into_store = runner.invoke(stand_in.report, [str(store), "-o", str(store), "--overwrite"])
     assert re.search("is an input of this command", str(into_store.exception))
+
+
+# --- with the real store (eipgis.monitor's open_store, record, series, snapshot) ------------------
+
+
+def test_show_and_report_on_a_real_geopackage_store(tmp_path: Path, square_layers):
+    """Two records of the square park in a GeoPackage store; P2 (24.5 ha industrial) turned green in 2024."""
+    from eipgis import monitor
+
+    if not hasattr(monitor, "open_store"):
+        pytest.skip("the store (eipgis.monitor.open_store) is not in this checkout yet")
+    import eipgis._monitor_view_cli as view
+    from eipgis.criteria import check
+    from eipgis.park import park_from_frames
+
+    before = park_from_frames(**square_layers)
+    layers = dict(square_layers)
+    landuse = layers["landuse"].copy()
+    landuse.loc[landuse["parcel_id"] == "P2", "landuse"] = "CX"
+    layers["landuse"] = landuse
+    after = park_from_frames(**layers)
+    store = tmp_path / "monitor.gpkg"
+    with monitor.open_store(store) as opened:
+        monitor.record(opened, before, check(before), date=D(2022, 12, 31))
+        monitor.record(opened, after, check(after), date=D(2024, 12, 31))
+    runner = CliRunner()
+    shown = runner.invoke(view.show, [str(store), "--format", "json"])
+    assert shown.exit_code == 0, shown.output
+    (park,) = json.loads(shown.output)["parks"]
+    assert park["records"] == 2
+    # green land: G1 1 + G2 8.9 = 9.9 ha of 100 → + P2 24.5 = 34.4 ha: 0.099 → 0.344 in 2 years (731 days)
+    (green,) = [i for i in park["indicators"] if i["indicator"] == "landuse_share" and
+                i["latest"]["value"] == pytest.approx(0.344, abs=1e-6)]
+    assert green["trend_per_year"] == pytest.approx((0.344 - 0.099) / (731 / 365.25), abs=1e-6)
+    out = tmp_path / "dashboard.html"
+    done = runner.invoke(view.report, [str(store), "-o", str(out)])
+    assert done.exit_code == 0, done.output
+    html = out.read_text(encoding="utf-8")
+    assert "24.50 ha changed class" in html and "Land-use changes 2022-12-31 → 2024-12-31" in html

@@ -387,10 +387,11 @@ def format_trend(ind: Mapping[str, Any], lang: str) -> str:
     trend = ind["trend_per_year"]
     if trend is None:
         return "–"
-    if ind["unit"] == "share" and not is_per_feature(str(ind["indicator"])):
+    if is_per_feature(str(ind["indicator"])) or ind["unit"] in ("count", "yes/no"):
+        return f"{trend:+,.3g}{w['per_year']}"  # failing features (or items) per year
+    if ind["unit"] == "share":
         return f"{trend * 100:+.1f} {w['pp_per_year']}"
-    return f"{trend:+,.3g}{w['per_year']}" if ind["unit"] in ("count", "share") else \
-        f"{trend:+,.3g} {ind['unit']}{w['per_year']}"
+    return f"{trend:+,.3g} {ind['unit']}{w['per_year']}"
 
 
 def _verdict(passed: bool | None, lang: str) -> str:
