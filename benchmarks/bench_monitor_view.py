@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/bench_monitor_view.py [--parks 100] [--dates 20] [--criteria 10] [--repeat 5]
+    PYTHONPATH=src python benchmarks/bench_monitor_view.py [--parks 100] [--dates 20] [--criteria 10] [--repeat 5]
                                             [--out benchmarks/results_monitor_view.json]
 
 The series table has the columns of ``eipgis.monitor.series`` (one row per park, date and
