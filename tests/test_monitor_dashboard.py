@@ -13,6 +13,7 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from test_monitor_view import GREEN, frame, point, two_parcel_park
@@ -61,7 +62,9 @@ def test_markdown_escapes_the_names_from_the_store():
 
 
 def test_dashboard_in_vietnamese():
-    html = dashboard_html(frame(GREEN), snapshot=snapshots(), lang="vi")
+    goal = pd.DataFrame([{"park": None, "id": "GREN", "value": 0.2, "by": D(2030, 1, 1)}])
+    html = dashboard_html(frame(GREEN), snapshot=snapshots(), lang="vi", targets=goal)
+    assert "Mục tiêu cho các tiêu chí không có trong kho dữ liệu (kiểm tra lại mã): GREN." in html
     assert '<html lang="vi">' in html and "Bảng theo dõi giám sát" in html
     assert "Thay đổi sử dụng đất 2022-12-31 → 2025-12-31" in html and "CHƯA ĐÁNH GIÁ" not in html
     assert "Chưa đánh giá: GREEN 2024-12-31" in html

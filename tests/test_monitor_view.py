@@ -177,6 +177,19 @@ def test_a_met_target_is_on_track_and_without_a_trend_the_latest_value_is_judged
     assert one["projected"] == pytest.approx(0.11) and one["on_track"] is False
 
 
+def test_targets_no_stored_criterion_has_are_named_and_an_empty_store_says_so():
+    goal = targets([{"park": None, "id": "GREN", "value": 0.20, "by": D(2030, 12, 31)},
+                    {"park": "Other park", "id": "GREEN", "value": 0.25, "by": D(2030, 12, 31)}])
+    summary = summarise(frame(GREEN), goal)
+    assert summary["unused_targets"] == ["GREN", "GREEN (Other park)"]
+    assert indicator(summary, "Tằng Loỏng", "GREEN")["target"] is None
+    assert summary_table(summary).startswith(
+        "Targets for criteria the store does not hold (check the ids): GREN, GREEN (Other park).")
+    empty = summarise(frame([]))
+    assert empty == {"parks": [], "unused_targets": []}
+    assert summary_table(empty, lang="vi") == "Kho dữ liệu chưa có lần ghi nào.\n"
+
+
 def test_read_targets_csv_and_yaml(tmp_path: Path):
     csv_file = tmp_path / "targets.csv"
     csv_file.write_text("id,value,by,park\nGREEN,0.2,2030-12-31,\nVN35-ENT-RECP,0.5,2028-06-30,Tằng Loỏng\n",

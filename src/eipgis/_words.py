@@ -453,6 +453,7 @@ MONITOR_VIEW_WORDS: dict[str, dict[str, str]] = {
         "pp": "pp",
         "failing_features": "{n} failing",
         "empty": "The store holds no record.",
+        "unused_targets": "Targets for criteria the store does not hold (check the ids): {items}.",
         # dashboard
         "dashboard_title": "Monitoring dashboard",
         "summary": "Summary",
@@ -501,6 +502,7 @@ MONITOR_VIEW_WORDS: dict[str, dict[str, str]] = {
         "pp": "điểm %",
         "failing_features": "{n} không đạt",
         "empty": "Kho dữ liệu chưa có lần ghi nào.",
+        "unused_targets": "Mục tiêu cho các tiêu chí không có trong kho dữ liệu (kiểm tra lại mã): {items}.",
         "dashboard_title": "Bảng theo dõi giám sát",
         "summary": "Tóm tắt",
         "charts": "Chỉ số theo thời gian",

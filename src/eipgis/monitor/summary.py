@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._words import MONITOR_VIEW_WORDS, check_lang
@@ -43,6 +43,7 @@ __all__ = [
     "summary_markdown",
     "summary_table",
     "target_text",
+    "unused_targets_note",
 ]
 
 #: Columns of the series table that :func:`summarise` reads (the store's ``series`` has more).
@@ -211,9 +212,14 @@ def _prepared(df: pd.DataFrame) -> pd.DataFrame:
 def _targets_by_key(targets: pd.DataFrame | None) -> dict[tuple[str | None, str], tuple[float, _dt.date]]:
     if targets is None or targets.empty:
         return {}
-    parks = targets["park"].where(targets["park"].notna(), None) if "park" in targets else [None] * len(targets)
-    return {(p if p else None, str(i)): (float(v), _target_date(b) or _dt.date.max)
+    parks = list(targets["park"]) if "park" in targets else [None] * len(targets)
+    return {(p if isinstance(p, str) and p else None, str(i)): (float(v), _target_date(b) or _dt.date.max)
             for p, i, v, b in zip(parks, targets["id"], targets["value"], targets["by"], strict=True)}
+
+
+def _target_names(keys: Iterable[tuple[str | None, str]]) -> list[str]:
+    """``id`` of a target for every park, ``id (park)`` of one park's."""
+    return [f"{ident} ({park})" if park else ident for park, ident in keys]
 
 
 def _slopes(group: np.ndarray, years: np.ndarray, values: np.ndarray, ok: np.ndarray, n_groups: int) -> np.ndarray:
@@ -267,7 +273,8 @@ def summarise(df: pd.DataFrame, targets: pd.DataFrame | None = None) -> dict[str
     dict
         ``{"parks": [{"park", "first", "last", "records", "indicators": [{"id", "title": {en, vi},
         "indicator", "unit", "op", "threshold", "direction", "series": [{"date", "value", "passed",
-        "reason", "threshold"}], "latest", "trend_per_year", "regression", "target"}]}]}``.
+        "reason", "threshold"}], "latest", "trend_per_year", "regression", "target"}]}],
+        "unused_targets": [ids of targets no stored criterion has]}``.
         Title, operator and threshold of a criterion are those of its latest record (the rules in
         force now); each point keeps the threshold it was judged against.
         A point not assessed has ``value`` and ``passed`` null and its ``reason``.
@@ -293,7 +300,7 @@ def summarise(df: pd.DataFrame, targets: pd.DataFrame | None = None) -> dict[str
 
     frame = _prepared(df)
     if frame.empty:
-        return {"parks": []}
+        return {"parks": [], "unused_targets": _target_names(_targets_by_key(targets))}
     dates = pd.to_datetime(frame["date"])
     day = dates.to_numpy().astype("datetime64[D]").astype(np.int64)
     iso = dates.dt.strftime("%Y-%m-%d").tolist()
@@ -312,6 +319,7 @@ def summarise(df: pd.DataFrame, targets: pd.DataFrame | None = None) -> dict[str
     slope = _slopes(group, years, values, ok, n_groups)
     last, prev = _last_two(group, ok, n_groups)
     wanted = _targets_by_key(targets)
+    used: set[tuple[str | None, str]] = set()
     thresholds = pd.to_numeric(frame["threshold"], errors="coerce").to_numpy(dtype=float)
     newest = frame.iloc[ends - 1]  # a criterion is described by its latest record (the rules now)
     threshold_list = pd.Series(thresholds, dtype=object).where(np.isfinite(thresholds), None).tolist()
@@ -331,7 +339,9 @@ def summarise(df: pd.DataFrame, targets: pd.DataFrame | None = None) -> dict[str
             regression = {"from_date": iso[prev[k]], "to_date": iso[last[k]],
                           "change": _number(values[last[k]] - values[prev[k]])}
         target = None
-        goal = wanted.get((str(row.park), str(row.id))) or wanted.get((None, str(row.id)))
+        key = (str(row.park), str(row.id)) if (str(row.park), str(row.id)) in wanted else (None, str(row.id))
+        goal = wanted.get(key)
+        used.add(key)
         if goal is not None:
             target = {"value": goal[0], "by": goal[1].isoformat(), "projected": None, "on_track": None}
             if last[k] >= 0:
@@ -360,7 +370,7 @@ def summarise(df: pd.DataFrame, targets: pd.DataFrame | None = None) -> dict[str
     counts = pd.Series(frame["date"].to_numpy()).groupby(frame["park"].astype(str).to_numpy()).nunique()
     for name, park in parks.items():
         park.update(first=firsts[name], last=lasts[name], records=int(counts[name]))
-    return {"parks": list(parks.values())}
+    return {"parks": list(parks.values()), "unused_targets": _target_names(k for k in wanted if k not in used)}
 
 
 # --- for people ------------------------------------------------------------------------------
@@ -468,6 +478,12 @@ def overview_head(lang: str) -> list[str]:
     return [w["id"], w["criterion"], w["latest"], w["result"], w["trend"], w["regression"], w["target"]]
 
 
+def unused_targets_note(summary: Mapping[str, Any], lang: str) -> list[str]:
+    """A line naming the targets no stored criterion has (a typo in an id?), and a blank line."""
+    unused = summary.get("unused_targets") or []
+    return [MONITOR_VIEW_WORDS[lang]["unused_targets"].format(items=", ".join(unused)), ""] if unused else []
+
+
 def summary_table(summary: Mapping[str, Any], *, lang: str = "en") -> str:
     """The summary as plain-text tables for the terminal (per park: overview, then the series)."""
     from .._tables import format_table
@@ -476,7 +492,7 @@ def summary_table(summary: Mapping[str, Any], *, lang: str = "en") -> str:
     w = MONITOR_VIEW_WORDS[lang]
     if not summary["parks"]:
         return w["empty"] + "\n"
-    lines: list[str] = []
+    lines: list[str] = unused_targets_note(summary, lang)
     for park in summary["parks"]:
         lines += [f"{w['park']}: {park['park']} — "
                   + w["records"].format(n=park["records"], first=park["first"], last=park["last"]), ""]
@@ -502,7 +518,7 @@ def summary_markdown(summary: Mapping[str, Any], *, lang: str = "en") -> str:
         return (["| " + " | ".join(md(h) for h in head) + " |", "|" + "---|" * len(head)]
                 + ["| " + " | ".join(md(c) for c in r) + " |" for r in rows] + [""])
 
-    lines: list[str] = []
+    lines: list[str] = [md(n, paragraph=True) for n in unused_targets_note(summary, lang)]
     for park in summary["parks"]:
         lines += [f"# {md(park['park'])}", "",
                   md(w["records"].format(n=park["records"], first=park["first"], last=park["last"]),

@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Any
 from .._markup import plain_text
 from .._words import MONITOR_VIEW_WORDS, WORDS, check_lang, number
 from ..landuse import LABELS
-from ..monitor.summary import format_value, is_per_feature, overview_head, overview_rows, summarise
+from ..monitor.summary import (
+    format_value,
+    is_per_feature,
+    overview_head,
+    overview_rows,
+    summarise,
+    unused_targets_note,
+)
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -254,7 +261,7 @@ def dashboard_html(
         })
     date = date or _dt.date.today().isoformat()
     return render("dashboard.html.j2", lang=lang, title=title or w["dashboard_title"], w=w, parks=parks,
-                  empty=w["empty"] if not parks else "",
+                  empty=w["empty"] if not parks else "", notes=[n for n in unused_targets_note(summary, lang) if n],
                   footer=w["footer"].format(version=__version__, n=len(series_df), date=date))
 
 
