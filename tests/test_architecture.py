@@ -29,7 +29,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("raster",),  # observed green: adds OBS-GREEN criteria to a set
     ("plans", "symbiosis", "monitor"),
     ("present",),
-    ("assess", "portfolio", "invest", "cli", "qgis", "qgis_plugin", "__init__", "__main__"),
+    ("assess", "portfolio", "invest", "cli", "_monitor_view_cli", "qgis", "qgis_plugin", "__init__",
+     "__main__"),
 ]
 LAYER_OF = {unit: i for i, units in enumerate(LAYERS) for unit in units}
 

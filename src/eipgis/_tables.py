@@ -20,6 +20,8 @@ def text_width(text: str) -> int:
     >>> text_width("Tằng Loỏng"), text_width(unicodedata.normalize("NFD", "Tằng Loỏng")), text_width("園区")
     (10, 10, 4)
     """
+    if text.isascii():  # no mark, format or wide character: one column each (the fast common case)
+        return len(text)
     width = 0
     for ch in unicodedata.normalize("NFC", text):
         if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):

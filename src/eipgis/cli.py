@@ -300,6 +300,17 @@ def monitor_record(park: str, date: str, store: str, criteria: str, flows: str |
                               crs=crs, repair=repair, landuse_mapping=landuse_mapping), err=True)
 
 
+def _monitor_view_commands() -> None:
+    """``monitor show`` and ``monitor report`` (their bodies live in eipgis._monitor_view_cli)."""
+    from ._monitor_view_cli import report, show
+
+    monitor.add_command(show)
+    monitor.add_command(report)
+
+
+_monitor_view_commands()
+
+
 # --- scenarios and the optimizer (issue 3) ----------------------------------------------------
 
 
