@@ -8,8 +8,11 @@ For each size the park is drawn by :func:`eipgis.synth.synthetic_park` and writt
 GeoPackage (in a subprocess of its own, timed too). Then each measurement runs in a fresh Python
 process, so that no cache, import or memory of an earlier step helps or hurts it:
 
-* ``read``: the bare ``pyogrio.read_dataframe`` of the same layers (the floor ``load_park`` is
-  compared with: ``load_park`` / ``read`` is the price of validation).
+* ``read_arrow``: the bare ``pyogrio.read_dataframe(..., use_arrow=True)`` of the same layers, the
+  reader ``load_park`` uses (the floor ``load_park`` is compared with: ``load_park`` /
+  ``read_arrow`` is the price of validation).
+* ``read``: the same without Arrow (GDAL's feature-by-feature reading, pyogrio's default), for
+  comparison with earlier runs and with an installation without pyarrow.
 * ``load_park``: wall time of ``eipgis.load_park(path)`` (reading every layer and validating).
 * ``check``: the park is loaded first (not timed), then wall time of
   ``eipgis.check(park, "vn-qcvn-01-2021")``.
@@ -50,7 +53,7 @@ from typing import Any
 from _memory import reset_peak, rss_kb
 
 CRITERIA = "vn-qcvn-01-2021"
-STAGES = ("write", "read", "load_park", "check", "cli_check", "postgis")
+STAGES = ("write", "read", "read_arrow", "load_park", "check", "cli_check", "postgis")
 PGBIN = Path("/usr/lib/postgresql/15/bin")
 
 
@@ -95,8 +98,9 @@ def _child(stage: str, path: str, size: int, seed: int, profile: str | None) -> 
     def run() -> Any:
         if stage == "write":
             return write_synthetic_park(path, size, seed=seed, overwrite=True)
-        if stage == "read":
-            return {name: pyogrio.read_dataframe(path, layer=name)
+        if stage in ("read", "read_arrow"):
+            return {name: pyogrio.read_dataframe(path, layer=name,
+                                                 use_arrow=stage == "read_arrow")
                     for name in pyogrio.list_layers(path)[:, 0]}
         if stage == "postgis":
             return _pg_queries(pg)
@@ -332,16 +336,18 @@ def _ratio(a: dict[str, Any], b: dict[str, Any]) -> float | None:
 
 
 def _table(rows: list[dict[str, Any]]) -> str:
-    head = ("| parcels | GeoPackage MB | bare read s | load_park s | load / read | load peak MB (rise) "
-            "| check s | check peak MB (rise) | load + check s | `eipgis check` s | PostGIS s "
-            "| check / PostGIS | slope load | slope check |")
-    lines = [head, "|" + "---:|" * 14]
+    head = ("| parcels | GeoPackage MB | bare read s (Arrow) | bare read s (no Arrow) | load_park s "
+            "| load / read (Arrow) | load peak MB (rise) | check s | check peak MB (rise) "
+            "| load + check s | `eipgis check` s | PostGIS s | check / PostGIS | slope load "
+            "| slope check |")
+    lines = [head, "|" + "---:|" * 15]
     prev: dict[str, Any] | None = None
     for row in rows:
         cells = [f"{row['parcels']:,}" if row.get("parcels") else f"~{row['size']:,}"]
         cells.append(_fmt(row.get("gpkg_mb"), ",.1f"))
-        read, load, chk = row.get("read", {}), row.get("load_park", {}), row.get("check", {})
-        cells.append(read.get("error") or _fmt(read.get("seconds"), ",.3f"))
+        read, load, chk = row.get("read_arrow", {}), row.get("load_park", {}), row.get("check", {})
+        for bare in (read, row.get("read", {})):
+            cells.append(bare.get("error") or _fmt(bare.get("seconds"), ",.3f"))
         cells.append(load.get("error") or _fmt(load.get("seconds"), ",.3f"))
         cells.append(_fmt(_ratio(load, read)) + "×")
         cells.append(f"{_fmt(load.get('peak_mb'), ',.0f')} ({_fmt(load.get('rise_mb'), ',.0f')})")
@@ -376,7 +382,7 @@ def _machine() -> dict[str, Any]:
         pass
     mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
     versions = {}
-    for pkg in ("eipgis", "geopandas", "shapely", "pyogrio", "pandas", "numpy", "pyproj"):
+    for pkg in ("eipgis", "geopandas", "shapely", "pyogrio", "pandas", "numpy", "pyproj", "pyarrow"):
         try:
             versions[pkg] = md.version(pkg)
         except md.PackageNotFoundError:
@@ -388,7 +394,9 @@ def _machine() -> dict[str, Any]:
     versions["GDAL"] = pyogrio.__gdal_version_string__
     return {"cpus": os.cpu_count(), "cpu": cpu, "memory_gb": round(mem_gb, 1),
             "python": platform.python_version(), "platform": platform.platform(),
-            "versions": versions}
+            "versions": versions,
+            # the machine is shared: how busy it was (1, 5, 15 minutes) when the run ended
+            "load_average": [round(v, 2) for v in os.getloadavg()]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -414,6 +422,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     started = _dt.datetime.now(_dt.UTC)
+    load_at_start = [round(v, 2) for v in os.getloadavg()]
     tmp = tempfile.TemporaryDirectory(prefix="eipgis-bench-") if args.workdir is None else None
     workdir = Path(tmp.name) if tmp else args.workdir
     workdir.mkdir(parents=True, exist_ok=True)
@@ -453,8 +462,10 @@ def main(argv: list[str] | None = None) -> int:
                     row["parcels"] = m["parcels"]
                 memory = (f"  peak {m['peak_mb']:8,.0f} MB (+{m['rise_mb']:,.0f})"
                           if m.get("peak_mb") is not None else "")
-                print(f"{size:>9,} {stage:<9} " + (m.get("error") or
-                      f"{m['seconds']:9.3f} s{memory}"), file=sys.stderr, flush=True)
+                m["load_average"] = round(os.getloadavg()[0], 2)
+                print(f"{size:>9,} {stage:<10} " + (m.get("error") or
+                      f"{m['seconds']:9.3f} s{memory}") + f"  (load {m['load_average']})",
+                      file=sys.stderr, flush=True)
                 if "error" in m and stage == "write":
                     break
             if path.exists():
@@ -484,6 +495,7 @@ def main(argv: list[str] | None = None) -> int:
             "seed": args.seed,
             "repeat": args.repeat,
             "machine": _machine(),
+            "load_average_at_start": load_at_start,
             "postgis": (" / ".join(str(v) for v in pg.version) if getattr(pg, "version", None)
                         else f"skipped: {pg.why}"),
             "memory": "peak RSS (ru_maxrss) of a fresh process, high-water mark reset just "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 import geopandas as gpd
 import numpy as np
 import shapely
@@ -9,6 +11,7 @@ import shapely.affinity
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from eipgis import park as park_module
 from eipgis.indicators import _covered_m2
 from eipgis.park import _overlapping_pairs
 
@@ -45,10 +48,13 @@ def test_covered_area_matches_brute_force(pair) -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(layers())
-def test_overlapping_pairs_match_brute_force(pair) -> None:
+@given(layers(), st.sampled_from([1, 3, 65_536]))
+def test_overlapping_pairs_match_brute_force(pair, query_slice) -> None:
     plots = pair[0] + pair[1]
-    left, right = _overlapping_pairs(gpd.GeoDataFrame(geometry=plots))
+    # The spatial index is queried in slices of features (65,536 in use; 1 and 3 here so that
+    # pairs cross slices): the pairs are the same whatever the slice.
+    with patch.object(park_module, "_QUERY_SLICE", query_slice):
+        left, right = _overlapping_pairs(gpd.GeoDataFrame(geometry=plots))
     want = [
         (i, j)
         for i in range(len(plots))

@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from .errors import InputError
+from .io import plain_python
 
 __all__ = ["cell_fractions"]
 
@@ -24,11 +25,7 @@ def _exactextract_safe() -> bool:
         return False
     if importlib.util.find_spec("exactextract") is None:
         return False
-    try:
-        exe = os.path.basename(os.readlink("/proc/self/exe"))
-    except OSError:
-        return True  # not Linux: no such symbol clash known
-    return exe.startswith("python")
+    return plain_python()
 
 
 def _zonal(shapes: Any, transform: Any, shape: tuple[int, int], mask: Any, green: Any,

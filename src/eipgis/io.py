@@ -232,12 +232,12 @@ def read_layer(source: str, layer: str) -> gpd.GeoDataFrame:
         names = list(pyogrio.list_layers(source)[:, 0])
         kwargs["layer"] = layer if layer in names else names[0]
     if _have_arrow():
-        # Through Arrow (optional pyarrow, ``pip install eipgis[fast]``): about twice as fast.
+        # Through Arrow (pyarrow): about twice as fast as GDAL's feature-by-feature reading.
         # Anything it cannot read is read again the ordinary way, with that way's message.
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                return gpd.read_file(source, use_arrow=True, **kwargs)
+                return _read_arrow(source, kwargs)
         except Exception:  # noqa: BLE001, S110 - read again below, whose error is reported
             pass
     try:
@@ -251,11 +251,53 @@ def read_layer(source: str, layer: str) -> gpd.GeoDataFrame:
         ) from None
 
 
+def _read_arrow(source: str, kwargs: dict[str, object]) -> gpd.GeoDataFrame:
+    """One layer read through Arrow into the frame ``geopandas.read_file(use_arrow=True)`` gives.
+
+    The geometry column goes from Arrow's binary array straight to shapely, not through a
+    pandas column of bytes first (a third less time on 100,000 parcels). Layers with date-time or
+    JSON fields, and tables without geometry, take geopandas' own path, which converts those.
+    """
+    import geopandas as gpd
+    import shapely
+    from pyogrio.raw import read_arrow
+
+    layer = kwargs.get("layer")
+    meta, table = read_arrow(source, layer=layer)
+    name = meta["geometry_name"] or "wkb_geometry"
+    special = any(d is not None and str(d).startswith("datetime") for d in meta["dtypes"]) or (
+        "OFSTJSON" in list(meta["ogr_subtypes"]))
+    if special or name not in table.column_names:
+        del table
+        return gpd.read_file(source, use_arrow=True, **kwargs)
+    geometry = shapely.from_wkb(table.column(name).to_numpy(zero_copy_only=False))
+    frame = table.drop_columns([name]).to_pandas()
+    del table
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, crs=meta["crs"]),
+                            crs=meta["crs"])
+
+
 def _have_arrow() -> bool:
-    """True when pyarrow is installed (layers are then read through Arrow)."""
+    """True when layers are read through Arrow: pyarrow is installed and this is not QGIS."""
     import importlib.util
 
-    return importlib.util.find_spec("pyarrow") is not None
+    # Inside QGIS, GDAL is QGIS's own (Debian's 3.6), not the one pyogrio was built with: the
+    # feature-by-feature reading is the one known to work there.
+    return plain_python() and importlib.util.find_spec("pyarrow") is not None
+
+
+def plain_python() -> bool:
+    """True in a plain Python interpreter; false inside QGIS (the desktop or ``qgis_process``).
+
+    QGIS loads Debian's GEOS and GDAL with the application, and their symbols take precedence
+    over the copies bundled in pip wheels (exactextract, pyogrio). A plain interpreter loads the
+    bundled copies, even after ``import qgis.core``.
+    """
+    try:
+        exe = os.path.basename(os.readlink("/proc/self/exe"))
+    except OSError:
+        return True  # not Linux: no such symbol clash known
+    return exe.startswith("python")
 
 
 #: Layer names of the data contract: a file so named in a park folder is read as that layer.

@@ -818,16 +818,29 @@ def interior_pairs(geoms: Any) -> tuple[Any, Any]:
     import shapely
 
     geoms = np.asarray(geoms)
-    left, right = shapely.STRtree(geoms).query(geoms)
-    keep = left < right
-    left, right = left[keep], right[keep]
+    tree = shapely.STRtree(geoms)
     bounds = shapely.bounds(geoms)
-    keep = _boxes_overlap(bounds, left, bounds, right)
-    left, right = left[keep], right[keep]
+    found_left: list[Any] = [np.empty(0, dtype=np.intp)]
+    found_right: list[Any] = [np.empty(0, dtype=np.intp)]
+    # In slices: a tiled layer has about eight box neighbours per feature, and holding every
+    # pair of a million parcels at once took 300 MB more than the parcels themselves.
+    for start in range(0, len(geoms), _QUERY_SLICE):
+        left, right = tree.query(geoms[start:start + _QUERY_SLICE])
+        left += start
+        keep = left < right
+        left, right = left[keep], right[keep]
+        keep = _boxes_overlap(bounds, left, bounds, right)
+        found_left.append(left[keep])
+        found_right.append(right[keep])
+    left, right = np.concatenate(found_left), np.concatenate(found_right)
     share = shapely.relate_pattern(geoms[left], geoms[right], "T********")
     left, right = left[share], right[share]
     order = np.lexsort((right, left))
     return left[order], right[order]
+
+
+#: Features per spatial-index query in :func:`interior_pairs` (bounds the memory of the pairs).
+_QUERY_SLICE = 65_536
 
 
 def _boxes_overlap(bounds_a: Any, rows_a: Any, bounds_b: Any, rows_b: Any) -> Any:
