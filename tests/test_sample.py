@@ -11,10 +11,10 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pyogrio
 import pytest
 import shapely
+from _gpkg import assert_same_gpkg
 
 LAYERS_DIR = Path(__file__).resolve().parents[1] / "layers"
 SCRIPT = LAYERS_DIR / "build_tang_loong.py"
@@ -176,16 +176,4 @@ def test_vietnamese_names_round_trip(layers):
 
 def test_committed_file_equals_the_script_output(rebuilt):
     """The committed GeoPackage is exactly what the script builds: rebuild it after any change."""
-    assert COMMITTED.exists(), "run: python layers/build_tang_loong.py"
-    committed = [name for name, _ in pyogrio.list_layers(COMMITTED)]
-    assert committed == [name for name, _ in pyogrio.list_layers(rebuilt)]
-    for name in committed:
-        old = gpd.read_file(COMMITTED, layer=name, engine="pyogrio")
-        new = gpd.read_file(rebuilt, layer=name, engine="pyogrio")
-        assert old.crs == new.crs, name
-        pd.testing.assert_frame_equal(
-            pd.DataFrame(old.drop(columns="geometry")), pd.DataFrame(new.drop(columns="geometry")),
-            obj=f"layer {name}")
-        same = shapely.equals_exact(shapely.normalize(old.geometry.values),
-                                    shapely.normalize(new.geometry.values), tolerance=1e-6)
-        assert same.all(), f"layer {name}: features {np.flatnonzero(~same).tolist()} differ"
+    assert_same_gpkg(COMMITTED, rebuilt, SCRIPT.name)
