@@ -108,7 +108,7 @@ PLACES = (
     Place("Hòa Khánh Bắc", "residential", (1200, -750), (900, 350), 0, 30_000, ILLUSTRATIVE_POP),
     # Hòa Hiệp Bắc households complained of factory smoke (sggpnews.org.vn) [S]: drawn north-west.
     Place("Hòa Hiệp Bắc", "residential", (3350, 500), (500, 350), 0, 12_000, ILLUSTRATIVE_POP),
-    Place("Khu nhà ở công nhân Hòa Khánh (minh họa)", "residential", (900, 2050), (450, 250), 0, 5_000,
+    Place("Khu nhà ở công nhân Hòa Khánh", "residential", (900, 2050), (450, 250), 0, 5_000,
           ILLUSTRATIVE_POP),
 )
 
