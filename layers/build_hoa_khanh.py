@@ -48,16 +48,19 @@ LENGTH_M = AREA_HA * 1e4 / DEPTH_M  # 2,462.5 m
 ZONES = (Zone("Hòa Khánh", AREA_HA, DEPTH_M, AREA_SOURCE),)
 
 # Roads: illustrative alignments. Streets in the park are numbered ("Đường số 6, KCN Hòa Khánh" in tenant
-# addresses [S]); which number is where is not known.
+# addresses [S]); which number is where is not known. Only the three gates on the Quốc lộ 1A side cross the
+# isolation strip; every other road ends at it (END m inside the fence).
+STRIP_M = 10.0  # isolation green strip, the 10 m minimum of QCVN 01:2021/BXD §2.5.2
+END = STRIP_M
 ROADS = (
-    ("Đường số 1", "primary", 36, [(0, 560), (LENGTH_M, 560)]),
-    ("Đường số 2", "secondary", 30, [(0, 1100), (LENGTH_M, 1100)]),
-    ("Đường số 3", "tertiary", 24, [(600, 0), (600, DEPTH_M)]),
-    ("Đường số 4", "secondary", 30, [(1230, 0), (1230, DEPTH_M)]),
-    ("Đường số 5", "tertiary", 24, [(1850, 0), (1850, DEPTH_M)]),
-    ("Đường nội bộ N1", "service", 16, [(0, 280), (LENGTH_M, 280)]),
-    ("Đường nội bộ N2", "service", 16, [(0, 830), (LENGTH_M, 830)]),
-    ("Đường nội bộ N3", "service", 16, [(0, 1350), (LENGTH_M, 1350)]),
+    ("Đường số 1", "primary", 36, [(END, 560), (LENGTH_M - END, 560)]),
+    ("Đường số 2", "secondary", 30, [(END, 1100), (LENGTH_M - END, 1100)]),
+    ("Đường số 3", "tertiary", 24, [(600, 0), (600, DEPTH_M - END)]),
+    ("Đường số 4", "secondary", 30, [(1230, 0), (1230, DEPTH_M - END)]),
+    ("Đường số 5", "tertiary", 24, [(1850, 0), (1850, DEPTH_M - END)]),
+    ("Đường nội bộ N1", "service", 16, [(END, 280), (LENGTH_M - END, 280)]),
+    ("Đường nội bộ N2", "service", 16, [(END, 830), (LENGTH_M - END, 830)]),
+    ("Đường nội bộ N3", "service", 16, [(END, 1350), (LENGTH_M - END, 1350)]),
 )
 
 FACILITIES = (
@@ -89,6 +92,7 @@ BLOCK_PLAN = {
     (1, 0): Cut(0, (tenant("H01", 9), tenant("H02", 3), lot("CN", None, None))),
     (1, 1): Cut(0, (tenant("H03", 6), lot("CN", None, None))),
     (2, 0): Cut(0, (lot("DHDV", 3, "Trung tâm điều hành – dịch vụ KCN"), lot("CX", 4, "Cây xanh trung tâm"),
+                    lot("BX", 1.5, "Bãi đỗ xe tải"),
                     lot("CN", None, None))),
     (0, 2): Cut(0, (tenant("H04", 5), tenant("H05", 3), lot("CN", None, None))),
     (1, 2): Cut(0, (lot("CX", 8, "Công viên cây xanh"), lot("CN", None, None))),
@@ -115,7 +119,7 @@ PLACES = (
 SPEC = Spec(
     name="Khu công nghiệp Hòa Khánh", crs=CRS, anchor_lonlat=ANCHOR_LONLAT, anchor_uv=(0.0, -150.0),
     angle=120.0,  # the u axis points north-west along Quốc lộ 1A; v points away from the road
-    zones=ZONES, roads=ROADS, strip_m=10.0, block_plan=BLOCK_PLAN, plot_ha=4.0, facilities=FACILITIES,
+    zones=ZONES, roads=ROADS, strip_m=STRIP_M, block_plan=BLOCK_PLAN, plot_ha=4.0, facilities=FACILITIES,
     places=PLACES, wwtp_capacity_m3_day=WWTP_M3_DAY, wwtp_capacity_source=WWTP_SOURCE,
 )
 

@@ -48,15 +48,18 @@ WWTP_SOURCE = "12,000 m³/day design: vietnamnews.vn/environment/245872 (2013) [
 # airport point 1.5 km inland of the middle of Trà Nóc 1's inland fence and lay the long side north-west,
 # along the Hậu river (which is on the v < 0 side). No boundary or centroid of either park was found.
 ARP_LONLAT = (105 + 42 / 60 + 36 / 3600, 10 + 5 / 60 + 2 / 3600)
+# Gates on the inland side only (towards Quốc lộ 91 and the airport): other road ends stop at the strip.
+STRIP_M = 10.0  # isolation green strip, the 10 m minimum of QCVN 01:2021/BXD §2.5.2
+END = STRIP_M
 ROADS = (
-    ("Trục chính", "primary", 36, [(0, 500), (LENGTH_M, 500)]),
-    ("Đường số 1", "tertiary", 24, [(450, 0), (450, 1150)]),
-    ("Đường số 2", "tertiary", 24, [(900, 0), (900, 1150)]),
-    ("Đường ranh Trà Nóc 1 – 2", "secondary", 24, [(LENGTH_1, 0), (LENGTH_1, 1150)]),
-    ("Đường số 3", "tertiary", 24, [(1800, 0), (1800, 1150)]),
-    ("Đường số 4", "tertiary", 24, [(2250, 0), (2250, 1150)]),
-    ("Đường nội bộ N1", "service", 16, [(0, 250), (LENGTH_M, 250)]),
-    ("Đường nội bộ N2", "service", 16, [(0, 760), (LENGTH_M, 760)]),
+    ("Trục chính", "primary", 36, [(END, 500), (LENGTH_M - END, 500)]),
+    ("Đường số 1", "tertiary", 24, [(450, END), (450, 1150)]),
+    ("Đường số 2", "tertiary", 24, [(900, END), (900, 1150)]),
+    ("Đường ranh Trà Nóc 1 – 2", "secondary", 24, [(LENGTH_1, END), (LENGTH_1, 1000)]),
+    ("Đường số 3", "tertiary", 24, [(1800, END), (1800, 1150)]),
+    ("Đường số 4", "tertiary", 24, [(2250, END), (2250, 1150)]),
+    ("Đường nội bộ N1", "service", 16, [(END, 250), (LENGTH_M - END, 250)]),
+    ("Đường nội bộ N2", "service", 16, [(END, 760), (LENGTH_M - END, 760)]),
 )
 
 
@@ -132,7 +135,7 @@ SPEC = Spec(
     name="Khu công nghiệp Trà Nóc 1 và 2", crs=CRS, anchor_lonlat=ARP_LONLAT,
     anchor_uv=(LENGTH_1 / 2, 1000.0 + 1500.0),
     angle=140.0,  # u points north-west along the Hậu river (towards Ô Môn); v points inland (south-west)
-    zones=ZONES, roads=ROADS, strip_m=10.0, block_plan=BLOCK_PLAN, plot_ha=3.0, facilities=FACILITIES,
+    zones=ZONES, roads=ROADS, strip_m=STRIP_M, block_plan=BLOCK_PLAN, plot_ha=3.0, facilities=FACILITIES,
     places=PLACES, wwtp_capacity_m3_day=WWTP_M3_DAY, wwtp_capacity_source=WWTP_SOURCE,
 )
 
