@@ -15,7 +15,7 @@ from shapely import Point
 
 import eipgis
 from eipgis.cli import main as cli
-from eipgis.crs import vn2000_tm
+from eipgis.crs import province_of, vn2000_tm
 from eipgis.symbiosis import read_flows
 
 LAYERS = Path(__file__).resolve().parents[1] / "layers"
@@ -69,6 +69,13 @@ def test_loads_in_its_provincial_grid_with_the_published_area(name):
         assert by_zone[zone] == pytest.approx(ha, rel=0.005), zone
     wwtp = park.landuse[park.landuse["landuse"].eq("XLNT")]
     assert list(wwtp["capacity_m3_per_day"]) == [WWTP_M3_DAY[name]]
+
+
+@pytest.mark.parametrize("name", PARKS)
+def test_each_park_lies_in_its_province(name):
+    """By eipgis's outlines (geoBoundaries), so a lon/lat copy of the park would get the same grid."""
+    park = eipgis.load_park(LAYERS / f"{name}.gpkg")
+    assert province_of(park.boundary.to_crs("EPSG:4326").union_all()) == PROVINCE[name]
 
 
 def test_parks_sit_at_the_researched_places():
