@@ -26,6 +26,7 @@ import argparse
 import os
 import tempfile
 from pathlib import Path
+from typing import NamedTuple
 from xml.sax.saxutils import quoteattr
 
 import geopandas as gpd
@@ -38,8 +39,10 @@ from shapely import LineString
 HERE = Path(__file__).resolve().parent
 DEFAULT_PARK = HERE / "tang_loong.gpkg"
 DEFAULT_OUTPUT = HERE / "lao_cai_roads.osm"
-# The repository is checked out beside ../shared, which holds the open data.
-TRANSPORT = HERE.parent.parent / "shared" / "data" / "vn_transport_legocity" / "giaothong.geojson"
+# The open data is in ../shared beside the checkout (or beside a parent of it, for a git worktree).
+SHARED_DATA = next((p / "shared" / "data" for p in HERE.parents if (p / "shared" / "data").is_dir()),
+                   HERE.parent.parent / "shared" / "data")
+TRANSPORT = SHARED_DATA / "vn_transport_legocity" / "giaothong.geojson"
 
 CRS = "EPSG:9208"  # VN-2000 / TM-3 104-45, the Lào Cai provincial grid: all noding happens in metres
 WGS84 = "EPSG:4326"
@@ -57,11 +60,32 @@ SOURCE_PARK = "eipgis layers/tang_loong.gpkg roads (illustrative park layout)"
 SOURCE_LINK = "eipgis-illustrative"
 
 
-def national_lines() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Roads and railways of the open national layer inside :data:`BBOX`, in :data:`CRS`."""
-    data = gpd.read_file(TRANSPORT, engine="pyogrio").clip(BBOX)
+class Region(NamedTuple):
+    """Where one park's extract is cut and how it is tied to the national roads.
+
+    ``place_links``: (neighbourhood, national road ``ref``, way name) drawn as straight
+    illustrative roads; ``park_links``: (``ref``, way name) from the nearest park road to that
+    national road, for parks the coarse national layer passes at a distance.
+    """
+
+    label: str
+    crs: str
+    bbox: tuple[float, float, float, float]
+    source_park: str
+    place_links: tuple[tuple[str, str, str], ...] = ()
+    park_links: tuple[tuple[str, str], ...] = ()
+
+
+LAO_CAI = Region("eipgis Tằng Loỏng sample", CRS, BBOX, SOURCE_PARK,
+                 place_links=(("Phố Lu", "QL70", "Đường nối Phố Lu – QL70 (minh họa, thay cho QL4E)"),))
+
+
+def national_lines(region: Region = LAO_CAI) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Roads and railways of the open national layer inside the region's window, in its CRS."""
+    crs = region.crs
+    data = gpd.read_file(TRANSPORT, engine="pyogrio").clip(region.bbox)
     data = data[data.geom_type.isin(["LineString", "MultiLineString"])]
-    data = data.explode(index_parts=False).reset_index(drop=True).to_crs(CRS)
+    data = data.explode(index_parts=False).reset_index(drop=True).to_crs(crs)
     is_rail = data["loai_duong"].eq("Đường sắt")
     names = data["ten"].astype(str)
     refs = names.str.replace("Quốc lộ ", "QL", regex=False).where(names.str.startswith("Quốc lộ"), "")
@@ -70,34 +94,40 @@ def national_lines() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
         "ref": refs[~is_rail].to_numpy(),
         "highway": np.where(data.loc[~is_rail, "cap_duong"].eq("Quốc Gia"), "trunk", "primary"),
         "source": SOURCE_NATIONAL,
-    }, geometry=data.geometry[~is_rail].to_numpy(), crs=CRS)
+    }, geometry=data.geometry[~is_rail].to_numpy(), crs=crs)
     rails = gpd.GeoDataFrame({"name": names[is_rail].to_numpy(), "source": SOURCE_NATIONAL},
-                             geometry=data.geometry[is_rail].to_numpy(), crs=CRS)
+                             geometry=data.geometry[is_rail].to_numpy(), crs=crs)
     return roads, rails
 
 
-def park_lines(park: Path) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """The park's internal roads and its neighbourhoods (for the link roads), in :data:`CRS`."""
-    roads = gpd.read_file(park, layer="roads", engine="pyogrio").to_crs(CRS)
+def park_lines(park: Path, region: Region = LAO_CAI) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The park's internal roads and its neighbourhoods (for the link roads), in the region's CRS."""
+    roads = gpd.read_file(park, layer="roads", engine="pyogrio").to_crs(region.crs)
     roads = roads.explode(index_parts=False).reset_index(drop=True)
     roads = gpd.GeoDataFrame({
         "name": roads["name"].astype(str), "ref": "", "highway": roads["highway"].astype(str),
-        "source": SOURCE_PARK}, geometry=roads.geometry, crs=CRS)
-    places = gpd.read_file(park, layer="neighbourhoods", engine="pyogrio").to_crs(CRS)
+        "source": region.source_park}, geometry=roads.geometry, crs=region.crs)
+    places = gpd.read_file(park, layer="neighbourhoods", engine="pyogrio").to_crs(region.crs)
     return roads, places
 
 
-def link_roads(roads: gpd.GeoDataFrame, places: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Straight illustrative links: neighbourhood centres to the nearest road, Phố Lu to QL70.
+def link_roads(roads: gpd.GeoDataFrame, places: gpd.GeoDataFrame,
+               region: Region = LAO_CAI) -> gpd.GeoDataFrame:
+    """Straight illustrative links: the park to far national roads, neighbourhood centres to the
+    nearest road, and the region's named place links (Phố Lu to QL70).
 
     The centre is the polygon's ``representative_point``, the point eipgis routes from.
     Links are added nearest place first, so a later place may connect through an earlier link.
     """
     centres = places.geometry.representative_point()
-    park_roads = roads[roads["source"].eq(SOURCE_PARK)]
-    order = np.argsort(centres.distance(park_roads.union_all()).to_numpy())
-    lines = list(roads.geometry)
+    park_roads = roads[roads["source"].eq(region.source_park)]
     rows = []
+    for ref, label in region.park_links:
+        target = roads[roads["ref"].eq(ref)].union_all()
+        on_park, on_road = shapely.ops.nearest_points(park_roads.union_all(), target)
+        rows.append((label, "primary", LineString([on_park, on_road])))
+    order = np.argsort(centres.distance(park_roads.union_all()).to_numpy())
+    lines = list(roads.geometry) + [r[2] for r in rows]
     for i in order:
         name, centre = places["name"].iloc[i], centres.iloc[i]
         network = shapely.union_all(lines)
@@ -107,15 +137,15 @@ def link_roads(roads: gpd.GeoDataFrame, places: gpd.GeoDataFrame) -> gpd.GeoData
         link = LineString([centre, on_road])
         lines.append(link)
         rows.append((f"Đường nối {name} (minh họa)", "unclassified", link))
-    ql70 = roads[roads["ref"].eq("QL70")].union_all()
-    pho_lu = centres[places["name"].eq("Phố Lu").to_numpy()]
-    if len(pho_lu) and not ql70.is_empty:
-        _, on_road = shapely.ops.nearest_points(pho_lu.iloc[0], ql70)
-        rows.append(("Đường nối Phố Lu – QL70 (minh họa, thay cho QL4E)", "primary",
-                     LineString([pho_lu.iloc[0], on_road])))
+    for place, ref, label in region.place_links:
+        target = roads[roads["ref"].eq(ref)].union_all()
+        centre = centres[places["name"].eq(place).to_numpy()]
+        if len(centre) and not target.is_empty:
+            _, on_road = shapely.ops.nearest_points(centre.iloc[0], target)
+            rows.append((label, "primary", LineString([centre.iloc[0], on_road])))
     return gpd.GeoDataFrame({"name": [r[0] for r in rows], "ref": "",
                              "highway": [r[1] for r in rows], "source": SOURCE_LINK},
-                            geometry=[r[2] for r in rows], crs=CRS)
+                            geometry=[r[2] for r in rows], crs=region.crs)
 
 
 def noded(lines: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -149,7 +179,7 @@ def noded(lines: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(attrs, geometry=parts[first.index.to_numpy()], crs=lines.crs)
 
 
-def to_osm_xml(roads: gpd.GeoDataFrame, rails: gpd.GeoDataFrame) -> str:
+def to_osm_xml(roads: gpd.GeoDataFrame, rails: gpd.GeoDataFrame, region: Region = LAO_CAI) -> str:
     """OSM XML 0.6: one node per distinct vertex (roads and rails apart), one way per piece."""
     node_ids: dict[tuple[float, float, str], int] = {}
     node_rows: list[str] = []
@@ -165,7 +195,7 @@ def to_osm_xml(roads: gpd.GeoDataFrame, rails: gpd.GeoDataFrame) -> str:
 
     def add_ways(frame: gpd.GeoDataFrame, layer: str, tags: list[str]) -> None:
         dense = shapely.segmentize(frame.geometry.to_numpy(), MAX_SEGMENT_M)
-        lonlat = gpd.GeoSeries(dense, crs=CRS).to_crs(WGS84)
+        lonlat = gpd.GeoSeries(dense, crs=region.crs).to_crs(WGS84)
         for row, geom in zip(frame.itertuples(index=False), lonlat):
             refs = [node(x, y, layer) for x, y in shapely.get_coordinates(geom)]
             refs = [r for k, r in enumerate(refs) if k == 0 or r != refs[k - 1]]
@@ -188,25 +218,34 @@ def to_osm_xml(roads: gpd.GeoDataFrame, rails: gpd.GeoDataFrame) -> str:
     head = ['<?xml version="1.0" encoding="UTF-8"?>',
             '<osm version="0.6" generator="eipgis layers/build_lao_cai_roads.py">',
             ("  <!-- Derived from LegoCity giaothong.geojson (CTU-SematX/LegoCity, CC BY-SA 4.0) and the "
-             "eipgis Tằng Loỏng sample; shared under CC BY-SA 4.0. Ways tagged "
+             f"{region.label}; shared under CC BY-SA 4.0. Ways tagged "
              "source=eipgis-illustrative are drawn links, not surveyed roads. -->"),
             (f'  <bounds minlat="{min(lat):.7f}" minlon="{min(lon):.7f}" maxlat="{max(lat):.7f}" '
              f'maxlon="{max(lon):.7f}"/>')]
     return "\n".join(head + node_rows + way_rows + ["</osm>", ""])
 
 
-def build(park: Path) -> tuple[str, dict[str, int]]:
+def build(park: Path, region: Region = LAO_CAI) -> tuple[str, dict[str, int]]:
     """The OSM XML text and a count of ways by source."""
-    national, rails = national_lines()
-    internal, places = park_lines(park)
+    national, rails = national_lines(region)
+    internal, places = park_lines(park, region)
     roads = pd.concat([national, internal], ignore_index=True)
-    links = link_roads(roads, places)
-    roads = gpd.GeoDataFrame(pd.concat([roads, links], ignore_index=True), crs=CRS)
+    links = link_roads(roads, places, region)
+    roads = gpd.GeoDataFrame(pd.concat([roads, links], ignore_index=True), crs=region.crs)
     pieces = noded(roads)
     counts = {"national road pieces": int(pieces["source"].eq(SOURCE_NATIONAL).sum()),
-              "park road pieces": int(pieces["source"].eq(SOURCE_PARK).sum()),
+              "park road pieces": int(pieces["source"].eq(region.source_park).sum()),
               "illustrative links": len(links), "railway lines": len(rails)}
-    return to_osm_xml(pieces, rails), counts
+    return to_osm_xml(pieces, rails, region), counts
+
+
+def write_text(text: str, output: Path) -> None:
+    """Write ``text`` to ``output`` atomically (a temporary file beside it, then renamed)."""
+    fd, tmp = tempfile.mkstemp(dir=output.parent, suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, output)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -215,11 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT)
     args = parser.parse_args(argv)
     text, counts = build(args.park)
-    fd, tmp = tempfile.mkstemp(dir=args.output.parent, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, args.output)
+    write_text(text, args.output)
     print(f"wrote {args.output}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     return 0
 

@@ -21,10 +21,15 @@ GREEN_HA = {2022: 61.19 + 10.87, 2023: 61.19 + 10.87, 2024: 61.19 + 10.87 + 3.96
 BOUNDARY_HA = 1097.67
 
 
-def assert_same_gpkg(committed: Path, rebuilt: Path) -> None:
-    """Same layers in the same order, same attributes, geometries equal within 1e-6 m, same CRS."""
+def assert_same_gpkg(committed: Path, rebuilt: Path, script: str | None = None) -> None:
+    """Same layers in the same order, same attributes, geometries equal within 1e-6 m, same CRS.
+
+    ``script`` (``build_hoa_khanh.py``) names the build to rerun in the messages.
+    """
+    rerun = f"; rerun layers/{script}" if script else ""
+    assert committed.exists(), f"{committed} is missing{rerun}"
     names = [name for name, _ in pyogrio.list_layers(committed)]
-    assert names == [name for name, _ in pyogrio.list_layers(rebuilt)], committed.name
+    assert names == [name for name, _ in pyogrio.list_layers(rebuilt)], f"{committed.name}{rerun}"
     for name in names:
         old = pyogrio.read_dataframe(committed, layer=name)
         new = pyogrio.read_dataframe(rebuilt, layer=name)
@@ -38,4 +43,4 @@ def assert_same_gpkg(committed: Path, rebuilt: Path) -> None:
             assert old.crs == new.crs, where
             same = shapely.equals_exact(shapely.normalize(old.geometry.values),
                                         shapely.normalize(new.geometry.values), tolerance=1e-6)
-            assert same.all(), f"{where}: features {np.flatnonzero(~same).tolist()} differ"
+            assert same.all(), f"{where}: features {np.flatnonzero(~same).tolist()} differ{rerun}"
