@@ -183,11 +183,16 @@ def test_report_html_is_offline_and_escapes(four: Path, tmp_path: Path, capsys) 
     assert changes.count("<tr>") == 3 and "B-01" in changes and "A-01" not in changes
 
 
-def test_report_refuses_other_extensions(four: Path, tmp_path: Path, capsys) -> None:
+def test_report_refuses_other_extensions_and_empty_registers(four: Path, tmp_path: Path, capsys) -> None:
     out = tmp_path / "r.pdf"
     code, err = _run(["register", "report", four, "-o", out], capsys)
     assert code == 2 and "written as .html or .md, not '.pdf'" in err
     assert not out.exists()
+    empty = tmp_path / "empty.csv"
+    empty.write_text(HEADER, encoding="utf-8")
+    code, err = _run(["register", "report", empty, "-o", tmp_path / "r.md"], capsys)
+    assert code == 2 and "empty.csv: no opportunity to report" in err
+    assert not (tmp_path / "r.md").exists()
 
 
 def test_seed_registers_report_both_parks_by_category(tmp_path: Path, capsys) -> None:

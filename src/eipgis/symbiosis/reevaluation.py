@@ -61,6 +61,9 @@ class Registers:
             frame["park"] = frame["id"].map(dict(zip(state["id"], state["park"])))
             events.append(frame)
             states.append(state)
+        if not any(len(state) for state in states):
+            raise RegisterError(f"{', '.join(name for name, _ in registers)}: no opportunity to report. "
+                                "Fix: give a register with at least one row below its header.")
         self.events = pd.concat(events, ignore_index=True)
         self.state = pd.concat(states, ignore_index=True)
         self.parks = sorted(self.state["park"].unique())
