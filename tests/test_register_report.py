@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from test_webmap_browser import browser, open_page  # noqa: F401 - browser: a fixture
 
 from eipgis.cli import main
 from eipgis.symbiosis import RegisterError, current, read_register, update_register
@@ -214,3 +215,31 @@ def test_seed_registers_report_both_parks_by_category(tmp_path: Path, capsys) ->
     html = out.read_text(encoding="utf-8")
     assert "<th>Hòa Khánh</th><th>Trà Nóc</th><th>Total</th>" in html and "Tằng Loỏng" not in html
     assert "<td>market / off-taker</td><td>3</td><td>4</td><td>7</td>" in html
+
+
+
+def _assert_offline(driver) -> None:
+    """No console error; every request stayed on the machine (chrome:// is Chromium's own new-tab page,
+    which a fresh profile may still be loading; it is not the report's)."""
+    import json
+
+    assert [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "ERROR")] == []
+    urls = [json.loads(e["message"])["message"]["params"]["request"]["url"] for e in driver.get_log("performance")
+            if json.loads(e["message"])["message"]["method"] == "Network.requestWillBeSent"]
+    assert any(u.startswith("file:") for u in urls)
+    assert [u for u in urls if not u.startswith(("file:", "data:", "chrome:"))] == []
+
+
+def test_report_in_chromium_is_offline_and_shows_the_script_as_text(four: Path, tmp_path: Path, request) -> None:
+    from eipgis.present.register_report import write_register_report
+
+    text = four.read_text(encoding="utf-8").replace("Slag", "<script>document.title='pwned'</script>")
+    four.write_text(text, encoding="utf-8")
+    out = write_register_report(tmp_path / "r.html", [four], date="2026-12-01")
+    driver = request.getfixturevalue("browser")  # test_webmap_browser's; skipped without Chromium
+    open_page(driver, out)
+    _assert_offline(driver)
+    assert driver.title == "Re-evaluation of industrial-symbiosis solutions"  # the script never ran
+    cells = [c.text for c in driver.find_elements("css selector", "td")]
+    assert "<script>document.title='pwned'</script>" in cells  # shown as text in the ranking
+    assert driver.execute_script("return document.images[0].naturalWidth") > 300  # the chart decoded
