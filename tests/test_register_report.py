@@ -243,3 +243,21 @@ def test_report_in_chromium_is_offline_and_shows_the_script_as_text(four: Path, 
     cells = [c.text for c in driver.find_elements("css selector", "td")]
     assert "<script>document.title='pwned'</script>" in cells  # shown as text in the ranking
     assert driver.execute_script("return document.images[0].naturalWidth") > 300  # the chart decoded
+
+
+def test_links_give_the_benefit_and_illustrative_cells_are_shown(four: Path, tmp_path: Path, capsys) -> None:
+    text = four.read_text(encoding="utf-8")
+    four.write_text(text.replace("illustrative\n", "illustrative,link\n", 1)
+                    .replace("A-01,Park P,2020-01-10,identified,Slag,cement plant far,technical; market,,",
+                             "A-01,Park P,2020-01-10,identified,Slag,cement plant far,technical; market,,"
+                             "title; date,L7"), encoding="utf-8")
+    links = tmp_path / "links.csv"
+    links.write_text("link_id,supplier,receiver,material,quantity,unit,distance_m,network,net_co2_t\n"
+                     "L7,F1,F2,slag,1000,t/yr,900,True,1500\n", encoding="utf-8")
+    out = tmp_path / "r.md"
+    assert _run(["register", "report", four, "--links", links, "-o", out], capsys)[0] == 0
+    ranking = out.read_text(encoding="utf-8").split("## Solutions ranked for support")[1]
+    # 1 + 1500/1000 − 2 × 0.5 = 1.5, tied with A-02 (2 − 0.5); by id A-01 first, after B-01 (2.0)
+    rows = [line for line in ranking.splitlines() if line.startswith("| ") and line[2].isdigit()]
+    assert [r.split(" | ")[2] for r in rows] == ["B-01", "A-01", "A-02"]
+    assert rows[1].endswith("| 1,500 | technical, market / off-taker | 1.5 | date; title |")  # column order

@@ -459,6 +459,7 @@ REGISTER_WORDS: dict[str, dict[str, str]] = {
         "rank": "Rank", "solution": "Solution", "status": "Status", "benefit": "CO₂ saved (t/yr)",
         "categories": "Barrier categories", "score": "Score", "unknown": "unknown",
         "illustrative": "Rows marked illustrative: {n} (their marked cells are not from a source).",
+        "marked": "Illustrative cells",
         "footer": "eipgis {version}; registers: {files}; generated {date}.",
     },
     "vi": {
@@ -483,6 +484,7 @@ REGISTER_WORDS: dict[str, dict[str, str]] = {
         "rank": "Hạng", "solution": "Giải pháp", "status": "Trạng thái", "benefit": "CO₂ giảm (t/năm)",
         "categories": "Nhóm rào cản", "score": "Điểm", "unknown": "chưa biết",
         "illustrative": "Số dòng có ô minh hoạ: {n} (các ô được đánh dấu không có nguồn).",
+        "marked": "Ô minh hoạ",
         "footer": "eipgis {version}; sổ đăng ký: {files}; lập ngày {date}.",
     },
 }

@@ -72,8 +72,10 @@ def _changes(regs: Registers, since: str | None, lang: str) -> _Section:
         return section
     rows = [[str(r["date"]), str(r["park"]), str(r["id"]),
              _status(r["previous_status"], lang) if r["previous_status"] else w["new"],
-             _status(r["status"], lang), str(r["note"])] for r in changes.to_dict("records")]
-    section.tables.append(_Table([w["date"], w["park"], w["id"], w["from"], w["to"], w["note"]], rows))
+             _status(r["status"], lang), str(r["note"]), str(r["illustrative"])]
+            for r in changes.to_dict("records")]
+    section.tables.append(_Table([w["date"], w["park"], w["id"], w["from"], w["to"], w["note"],
+                                  w["marked"]], rows))
     return section
 
 
@@ -99,10 +101,11 @@ def _ranking(regs: Registers, benefits: Mapping[str, float] | None, lang: str) -
         co2 = r["benefit_co2_t"]
         rows.append([str(k), str(r["park"]), str(r["id"]), str(r["title"]), _status(r["status"], lang),
                      w["unknown"] if math.isnan(co2) else number(co2),
-                     ", ".join(BARRIER_LABELS[c][lang] for c in r["categories"]), f"{r['score']:g}"])
+                     ", ".join(BARRIER_LABELS[c][lang] for c in r["categories"]), f"{r['score']:g}",
+                     str(r["illustrative"])])
     return _Section(w["ranking"], paragraphs=[w["ranking_note"]], tables=[_Table(
         [w["rank"], w["park"], w["id"], w["solution"], w["status"], w["benefit"], w["categories"],
-         w["score"]], rows)])
+         w["score"], w["marked"]], rows)])
 
 
 def register_report(

@@ -83,7 +83,7 @@ class Registers:
 def status_changes(events: pd.DataFrame, since: str | _dt.date) -> pd.DataFrame:
     """Events on or after ``since`` that change a status (or create an opportunity), oldest first.
 
-    Columns: date, park, id, previous_status ("" when new), status, note.
+    Columns: date, park, id, previous_status ("" when new), status, note, illustrative.
     """
     day = since if isinstance(since, _dt.date) else _date(since, "--since")
     frame = events.copy()
@@ -91,7 +91,8 @@ def status_changes(events: pd.DataFrame, since: str | _dt.date) -> pd.DataFrame:
     frame["_day"] = frame["date"].map(lambda d: _dt.date.fromisoformat(str(d).strip()))
     moved = frame[(frame["_day"] >= day) & frame["status"].ne(frame["previous_status"])]
     return (moved.sort_values(["_day", "park", "id"], kind="stable")
-            [["date", "park", "id", "previous_status", "status", "note"]].reset_index(drop=True))
+            [["date", "park", "id", "previous_status", "status", "note", "illustrative"]]
+            .reset_index(drop=True))
 
 
 def barrier_tally(state: pd.DataFrame) -> pd.DataFrame:
@@ -146,7 +147,7 @@ def support_ranking(state: pd.DataFrame, benefits: Mapping[str, float] | None = 
     2 feasibility, 3 investment (on hold: the stage held); benefit points 1 per 1,000 t CO2/yr saved
     by the solution's links (``link`` cell, ``;``-separated link ids looked up in ``benefits``),
     at most 3, none when unknown. Columns: park, id, title, status, stage, benefit_co2_t (NaN when
-    unknown), categories, score.
+    unknown), categories, score, illustrative (cells marked illustrative in any of its events).
     """
     import pandas as pd
 
@@ -162,8 +163,9 @@ def support_ranking(state: pd.DataFrame, benefits: Mapping[str, float] | None = 
                                                                         * BENEFIT_POINTS_PER_T))
                  - BARRIER_PENALTY * len(cats))
         rows.append({"park": rec["park"], "id": rec["id"], "title": rec["title"], "status": rec["status"],
-                     "stage": stage, "benefit_co2_t": co2, "categories": cats, "score": round(score, 3)})
-    columns = ["park", "id", "title", "status", "stage", "benefit_co2_t", "categories", "score"]
+                     "stage": stage, "benefit_co2_t": co2, "categories": cats, "score": round(score, 3),
+                     "illustrative": rec.get("illustrative", "")})
+    columns = ["park", "id", "title", "status", "stage", "benefit_co2_t", "categories", "score", "illustrative"]
     frame = pd.DataFrame(rows, columns=columns)
     return frame.sort_values(["score", "id", "park"], ascending=[False, True, True],
                              kind="stable").reset_index(drop=True)

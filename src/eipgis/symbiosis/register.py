@@ -324,7 +324,11 @@ def read_register(path: str | os.PathLike[str], *, parks: Collection[str] | None
 
 
 def current(register: pd.DataFrame) -> pd.DataFrame:
-    """The current state of every opportunity: its last event, with the date it got its status."""
+    """The current state of every opportunity: its last event, with the date it got its status.
+
+    Also: ``park`` (:data:`UNNAMED_PARK` when no row names one), ``stage`` (the last stage reached,
+    the one held when on hold), ``events`` and ``illustrative`` (the cells marked in any event).
+    """
     import pandas as pd
 
     last = register.groupby("id", sort=False).tail(1).set_index("id")
@@ -346,6 +350,9 @@ def current(register: pd.DataFrame) -> pd.DataFrame:
     state["park"] = state["park"].where(state["park"].astype(str).str.strip().ne(""), UNNAMED_PARK)
     stages = register[register["status"].isin(STAGES)].groupby("id", sort=False)["status"].last()
     state["stage"] = stages.reindex(state.index).fillna(STAGES[0])
+    marked = register.groupby("id", sort=False)["illustrative"].agg(
+        lambda cells: "; ".join(c for c in COLUMNS if any(c in items(cell) for cell in cells)))
+    state["illustrative"] = marked.reindex(state.index).fillna("")  # every cell illustrative in any event
     return state.reset_index()
 
 
@@ -664,7 +671,9 @@ def format_register(register: pd.DataFrame, *, since: str | None = None) -> str:
     )
     for rec in records:
         details = [(label, rec[key]) for key, label in (
-            ("partners", "partners / đối tác"), ("barriers", "barriers / rào cản"),
+            ("park", "park / khu công nghiệp"), ("partners", "partners / đối tác"),
+            ("barriers", "barriers / rào cản"), ("barrier_categories", "barrier categories / loại rào cản"),
+            ("illustrative", "illustrative / minh hoạ, không có nguồn"),
             ("next_step", "next step / bước tiếp"), ("source", "source / nguồn")) if rec.get(key)]
         if details:
             lines += ["", str(rec["id"])] + [f"    {label}: {value}" for label, value in details]
