@@ -119,6 +119,15 @@ def test_on_hold_resumes_with_a_reason_or_moves_on(tmp_path: Path) -> None:
     assert current(read_register(path)).loc[0, ["status", "stage"]].tolist() == ["investment", "investment"]
 
 
+def test_a_solution_created_on_hold_resumes_at_the_first_stage(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text(HEADER + "X-01,P,2020-01-01,on_hold,a,,,,\nX-01,P,2020-02-01,identified,,,,restart,\n"
+                    "X-02,P,2020-01-01,on_hold,b,,,,\nX-02,P,2020-02-01,feasibility,,,,,\n", encoding="utf-8")
+    # on hold from the start: held at identified, so identified needs a reason (given) and
+    # feasibility is the next stage (no reason needed)
+    assert current(read_register(path))["status"].tolist() == ["identified", "feasibility"]
+
+
 def test_a_back_move_without_reason_in_the_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "r.csv"
     path.write_text(HEADER + "X-01,P,2020-01-01,investment,a,,,,\nX-01,P,2021-01-01,feasibility,,,,,\n",

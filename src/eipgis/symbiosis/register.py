@@ -292,7 +292,7 @@ def _read(path: Path, parks: Collection[str] | None = None) -> tuple[pd.DataFram
                 problems.add(f"line {n}, column 'id'" if not oid else f"{where}, column '{column}'",
                              *_EVENT_PROBLEMS[column]({"id": oid, "status": status, "date": date}))
             continue
-        held = status
+        held = status if status in STAGES else STAGES[0]  # created on hold: held at the first stage
         if oid in last:
             before, before_day, held = last[oid]
             fix = move_problem(before, held, status, note)
