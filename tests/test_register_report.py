@@ -270,3 +270,14 @@ def test_links_give_the_benefit_and_illustrative_cells_are_shown(four: Path, tmp
     rows = [line for line in ranking.splitlines() if line.startswith("| ") and line[2].isdigit()]
     assert [r.split(" | ")[2] for r in rows] == ["B-01", "A-01", "A-02"]
     assert rows[1].endswith("| 1,500 | technical, market / off-taker | 1.5 | date; title |")  # column order
+
+
+def test_added_links_take_the_registers_park(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "reg.csv"
+    path.write_bytes((LAYERS / "tang_loong_register.csv").read_bytes())
+    links = tmp_path / "links.csv"
+    links.write_text("link_id,supplier,receiver,material,use,quantity,unit,distance_m,network,kind\n"
+                     "L1,F01,F02,steam,drying,10,t/yr,100,False,industrial\n", encoding="utf-8")
+    assert _run(["register", "add-links", path, "--links", links, "--date", "2026-12-01"], capsys)[0] == 0
+    state = current(read_register(path)).set_index("id")
+    assert state.loc["IS-12", "park"] == "Tằng Loỏng"  # IS-11 was the last firm-to-firm id

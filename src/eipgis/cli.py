@@ -231,12 +231,13 @@ def register_update(file: str, opportunity: str, status: str, note: str, date: s
 @click.option("--links", "links", required=True, type=click.Path(),
               help="links.csv written by eipgis symbiosis.")
 @click.option("--date", "date", required=True, metavar="DATE", help="Date to record (YYYY-MM-DD).")
-def register_add_links(file: str, links: str, date: str) -> None:
+@click.option("--park", default=None, help="Park of the new opportunities [default: the register's one park].")
+def register_add_links(file: str, links: str, date: str, park: str | None) -> None:
     """Add links found by eipgis symbiosis as new identified opportunities."""
     from .symbiosis.register import add_links
 
     refuse_output(file, overwrite=True, inputs=[("the links file", links)])
-    added = add_links(file, links, date=date).attrs.get("added", [])
+    added = add_links(file, links, date=date, park=park).attrs.get("added", [])
     click.echo(f"added {len(added)} opportunities to {file}" + (f": {', '.join(added)}" if added else ""),
                err=True)
 

@@ -599,8 +599,11 @@ def _read_links(links: Any) -> tuple[pd.DataFrame, str, list[int] | None]:
 
 
 def add_links(path: str | os.PathLike[str], links: Any, *, date: str,
-              source: str = "eipgis symbiosis matching", timeout: float | None = None) -> pd.DataFrame:
+              source: str = "eipgis symbiosis matching", park: str | None = None,
+              timeout: float | None = None) -> pd.DataFrame:
     """Add links found by matching as new ``identified`` opportunities (``IS-nn`` or ``IU-nn``).
+
+    Their ``park`` is ``park``, else the register's park when its rows name exactly one.
 
     A link whose supplier, receiver and material are already in the register is skipped.
     ``links`` is the ``links`` frame of a :class:`~eipgis.symbiosis.SymbiosisResult` (or its CSV).
@@ -616,6 +619,8 @@ def add_links(path: str | os.PathLike[str], links: Any, *, date: str,
 
     def plan(register: pd.DataFrame) -> pd.DataFrame | None:
         added.clear()
+        named = sorted({str(p).strip() for p in register["park"]} - {""})
+        where = park if park is not None else (named[0] if len(named) == 1 else "")
         known = list(zip(register["partners"], register["material"]))
 
         def listed(supplier: str, receiver: str, material: str) -> bool:
@@ -641,7 +646,7 @@ def add_links(path: str | os.PathLike[str], links: Any, *, date: str,
                 "id": f"{prefix}-{numbers[prefix]:02d}", "date": day, "status": "identified",
                 "title": f"{material} → {rec.get('use', '')}: {rec.get('supplier_name', '')} → "
                          f"{rec.get('receiver_name', '')}",
-                "partners": partners, "material": material,
+                "park": where, "partners": partners, "material": material,
                 "note": f"{float(rec['quantity']):,.0f} {rec['unit']}, {float(rec['distance_m']):,.0f} m "
                         f"({'road network' if str(rec['network']).lower() in ('true', '1') else 'straight line'})",
                 "source": f"{source}; {rec.get('source', '')}", "link": str(rec.get("link_id", ""))})
