@@ -186,6 +186,8 @@ REGISTER = (ROOT / "layers/tang_loong_register.csv").read_text(encoding="utf-8")
 def test_mutated_register(work: Path, data: bytes, status: str) -> None:
     (work / "register.csv").write_bytes(data)
     assert_handled(["register", "show", "register.csv", "--since", "2020-01-01"], data)
+    assert_handled(["register", "report", "register.csv", "--since", "2020-01-01", "-o", "report.md",
+                    "--overwrite"], data)
     assert_handled(["register", "update", "register.csv", "--id", "IS-01", "--status", status,
                     "--date", "2026-01-02", "--note", "fuzz"], data)
 

@@ -79,7 +79,7 @@ def test_register_rows_name_line_and_column(tmp_path):
         read_register(path)
     assert info.value.problems == [
         ("line 3 (IS-02), column 'status': unknown status 'done'. Fix: use one of identified, "
-         "feasibility, investment, implemented, abandoned."),
+         "feasibility, investment, implemented, on_hold, abandoned."),
         "line 3 (IS-02), column 'date': date '1st March' is not a date. Fix: write it as YYYY-MM-DD.",
         "line 4, column 'id': no id. Fix: give every row an opportunity id such as IS-01.",
     ]

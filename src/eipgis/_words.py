@@ -9,6 +9,7 @@ from typing import Any
 from .errors import InputError
 
 __all__ = [
+    "BARRIER_LABELS",
     "CHANGE_WORDS",
     "CHECK_HEADINGS",
     "CHECK_WORDS",
@@ -23,6 +24,7 @@ __all__ = [
     "NOT_ASSESSED_WORDS",
     "PLAN_WORDS",
     "PORTFOLIO_WORDS",
+    "REGISTER_WORDS",
     "WORDS",
     "YES_NO_ANSWERS",
     "check_lang",
@@ -690,5 +692,73 @@ MONITOR_VIEW_WORDS: dict[str, dict[str, str]] = {
         "no_snapshot": "Kho dữ liệu không có bản đồ của khu này.",
         "failing_axis": "số đối tượng không đạt",
         "footer": "Lập bằng eipgis {version} từ {n} lần ghi ngày {date}.",
+    },
+}
+
+
+# --- the register's re-evaluation report (issue 12) ----------------------------------------------
+
+#: Barrier categories of the register (keys: ``eipgis.symbiosis.register.BARRIER_CATEGORIES``).
+BARRIER_LABELS: dict[str, dict[str, str]] = {
+    "technical": {"en": "technical", "vi": "kỹ thuật"},
+    "economic": {"en": "economic / financial", "vi": "kinh tế / tài chính"},
+    "regulatory": {"en": "regulatory", "vi": "pháp lý"},
+    "market": {"en": "market / off-taker", "vi": "thị trường / bên tiêu thụ"},
+    "organisational": {"en": "organisational / trust", "vi": "tổ chức / lòng tin"},
+    "information": {"en": "information", "vi": "thông tin"},
+    "distance": {"en": "distance / logistics", "vi": "khoảng cách / hậu cần"},
+}
+
+#: Words of ``eipgis register report``.
+REGISTER_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Re-evaluation of industrial-symbiosis solutions",
+        "subtitle": "{parks}: {n} solutions in {files}",
+        "changes": "Status changes since {since}",
+        "changes_all": "Status changes",
+        "no_changes": "No status change since {since}.",
+        "date": "Date", "park": "Park", "id": "Id", "from": "From", "to": "To", "note": "Reason / note",
+        "new": "new",
+        "barriers": "Barriers by category and park",
+        "barriers_note": "Open solutions (identified, feasibility, investment, on hold) counted once per "
+                         "category of their latest barriers.",
+        "category": "Category", "total": "Total",
+        "by_year": "Status by year",
+        "by_year_alt": "Solutions in each status at the end of each year",
+        "year": "Year", "solutions": "solutions",
+        "ranking": "Solutions ranked for support",
+        "ranking_note": "Score = stage (1 identified, 2 feasibility, 3 investment; on hold: the stage "
+                        "held) + 1 per 1,000 t CO₂/yr saved by its linked flows (at most 3; none when "
+                        "unknown) − 0.5 per barrier category. Ties by id.",
+        "rank": "Rank", "solution": "Solution", "status": "Status", "benefit": "CO₂ saved (t/yr)",
+        "categories": "Barrier categories", "score": "Score", "unknown": "unknown",
+        "illustrative": "Rows marked illustrative: {n} (their marked cells are not from a source).",
+        "marked": "Illustrative cells",
+        "footer": "eipgis {version}; registers: {files}; generated {date}.",
+    },
+    "vi": {
+        "title": "Đánh giá lại các giải pháp cộng sinh công nghiệp",
+        "subtitle": "{parks}: {n} giải pháp trong {files}",
+        "changes": "Thay đổi trạng thái từ {since}",
+        "changes_all": "Thay đổi trạng thái",
+        "no_changes": "Không có thay đổi trạng thái từ {since}.",
+        "date": "Ngày", "park": "KCN", "id": "Mã", "from": "Từ", "to": "Sang", "note": "Lý do / ghi chú",
+        "new": "mới",
+        "barriers": "Rào cản theo nhóm và KCN",
+        "barriers_note": "Các giải pháp đang mở (đã xác định, nghiên cứu khả thi, đầu tư, tạm hoãn), mỗi "
+                         "giải pháp tính một lần cho mỗi nhóm rào cản gần nhất.",
+        "category": "Nhóm", "total": "Tổng",
+        "by_year": "Trạng thái theo năm",
+        "by_year_alt": "Số giải pháp ở mỗi trạng thái vào cuối mỗi năm",
+        "year": "Năm", "solutions": "giải pháp",
+        "ranking": "Xếp hạng giải pháp cần hỗ trợ",
+        "ranking_note": "Điểm = giai đoạn (1 đã xác định, 2 nghiên cứu khả thi, 3 đầu tư; tạm hoãn: giai "
+                        "đoạn khi hoãn) + 1 cho mỗi 1.000 t CO₂/năm giảm được từ các dòng liên kết (tối đa "
+                        "3; 0 khi chưa biết) − 0,5 cho mỗi nhóm rào cản. Bằng điểm: theo mã.",
+        "rank": "Hạng", "solution": "Giải pháp", "status": "Trạng thái", "benefit": "CO₂ giảm (t/năm)",
+        "categories": "Nhóm rào cản", "score": "Điểm", "unknown": "chưa biết",
+        "illustrative": "Số dòng có ô minh hoạ: {n} (các ô được đánh dấu không có nguồn).",
+        "marked": "Ô minh hoạ",
+        "footer": "eipgis {version}; sổ đăng ký: {files}; lập ngày {date}.",
     },
 }

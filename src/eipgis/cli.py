@@ -216,7 +216,7 @@ def symbiosis(park: str, flows: str, network: str | None, out_dir: str, overwrit
 
 @cli.group()
 def register() -> None:
-    """The symbiosis opportunity register: show it, record a change."""
+    """The symbiosis opportunity register: show it, record a change, report a re-evaluation."""
 
 
 @register.command("show")
@@ -232,19 +232,24 @@ def register_show(file: str, since: str | None) -> None:
 @register.command("update")
 @click.argument("file", type=click.Path())
 @click.option("--id", "opportunity", required=True, help="Opportunity id, e.g. IS-03.")
-@click.option("--status", required=True, help="identified, feasibility, investment, implemented, abandoned.")
-@click.option("--note", default="", help="What happened.")
+@click.option("--status", required=True,
+              help="identified, feasibility, investment, implemented, on_hold, abandoned.")
+@click.option("--note", default="", help="What happened (required for a move back or to on_hold: why).")
 @click.option("--date", "date", required=True, metavar="DATE", help="Date of the change (YYYY-MM-DD).")
 @click.option("--barriers", default=None, help="Barriers now (replaces the shown barriers).")
+@click.option("--barrier-categories", default=None, metavar="LIST",
+              help="Barrier categories now, ';'-separated: technical; economic; regulatory; market; "
+                   "organisational; information; distance.")
 @click.option("--next-step", default=None, help="Next step now.")
 @click.option("--source", default="", help="Where the news comes from.")
 def register_update(file: str, opportunity: str, status: str, note: str, date: str,
-                    barriers: str | None, next_step: str | None, source: str) -> None:
+                    barriers: str | None, barrier_categories: str | None, next_step: str | None,
+                    source: str) -> None:
     """Record a change of one opportunity; earlier history is kept, the file locked and replaced atomically."""
     from .symbiosis.register import update
 
     update(file, id=opportunity, status=status, note=note, date=date, barriers=barriers,
-           next_step=next_step, source=source)
+           barrier_categories=barrier_categories, next_step=next_step, source=source)
     click.echo(f"{opportunity}: {status} on {date} recorded in {file}", err=True)
 
 
@@ -253,14 +258,37 @@ def register_update(file: str, opportunity: str, status: str, note: str, date: s
 @click.option("--links", "links", required=True, type=click.Path(),
               help="links.csv written by eipgis symbiosis.")
 @click.option("--date", "date", required=True, metavar="DATE", help="Date to record (YYYY-MM-DD).")
-def register_add_links(file: str, links: str, date: str) -> None:
+@click.option("--park", default=None, help="Park of the new opportunities [default: the register's one park].")
+def register_add_links(file: str, links: str, date: str, park: str | None) -> None:
     """Add links found by eipgis symbiosis as new identified opportunities."""
     from .symbiosis.register import add_links
 
     refuse_output(file, overwrite=True, inputs=[("the links file", links)])
-    added = add_links(file, links, date=date).attrs.get("added", [])
+    added = add_links(file, links, date=date, park=park).attrs.get("added", [])
     click.echo(f"added {len(added)} opportunities to {file}" + (f": {', '.join(added)}" if added else ""),
                err=True)
+
+
+@register.command("report")
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
+              help="The report file: .html, or .md for Markdown.")
+@click.option("--park", "parks", multiple=True, help="Report this park only (repeatable).")
+@click.option("--since", default=None, metavar="DATE", help="List the status changes since DATE (YYYY-MM-DD).")
+@click.option("--links", type=click.Path(dir_okay=False), default=None,
+              help="links.csv of eipgis symbiosis: net CO2 of the linked flows as the benefit.")
+@click.option("--lang", type=click.Choice(["en", "vi"]), default="en", show_default=True)
+@click.option("--overwrite", is_flag=True, help="Replace the output file if it exists.")
+def register_report(files: tuple[str, ...], output: str, parks: tuple[str, ...], since: str | None,
+                    links: str | None, lang: str, overwrite: bool) -> None:
+    """Re-evaluation of one or more registers: changes, barriers by category and park, status by year, ranking."""
+    from .present.register_report import write_register_report
+
+    refuse_output(output, overwrite=overwrite,
+                  inputs=_checked(*(("register", f) for f in files), ("links file", links)))
+    write_register_report(output, files, parks=list(parks) or None, since=since, links=links, lang=lang,
+                          overwrite=overwrite)
+    click.echo(f"wrote {output}", err=True)
 
 
 # --- monitoring (issue 11) ---------------------------------------------------------------------

@@ -16,7 +16,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -30,11 +30,14 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "BARRIER_CATEGORIES",
     "COLUMNS",
     "LOCK_TIMEOUT_S",
     "NEXT",
     "REQUIRED_LINK_COLUMNS",
+    "STAGES",
     "STATUSES",
+    "UNNAMED_PARK",
     "RegisterBusyError",
     "RegisterError",
     "add_links",
@@ -47,18 +50,29 @@ __all__ = [
     "update",
 ]
 
-#: Statuses in order; ``abandoned`` may follow any status but ``abandoned`` itself.
-STATUSES = ("identified", "feasibility", "investment", "implemented", "abandoned")
+#: The stages of a solution, in order.
+STAGES = ("identified", "feasibility", "investment", "implemented")
+#: Statuses: the stages, ``on_hold`` (paused at a stage) and ``abandoned`` (final).
+STATUSES = (*STAGES, "on_hold", "abandoned")
 #: Bilingual labels of the statuses.
 LABELS = {"identified": "identified / đã xác định", "feasibility": "feasibility / nghiên cứu khả thi",
           "investment": "investment / đầu tư", "implemented": "implemented / đã thực hiện",
-          "abandoned": "abandoned / dừng"}
-#: Allowed moves: the next stage, or abandoned. Repeating the current status records a note.
+          "on_hold": "on hold / tạm hoãn", "abandoned": "abandoned / dừng"}
+#: Forward moves: the next stage, or abandoned (from ``on_hold``: the stage after the one held, see
+#: :func:`move_problem`). Repeating the current status records a note. Moves back (to an earlier stage,
+#: to ``on_hold``, or from ``on_hold`` to the stage held or an earlier one) need a reason in ``note``.
 NEXT = {"identified": {"feasibility", "abandoned"}, "feasibility": {"investment", "abandoned"},
-        "investment": {"implemented", "abandoned"}, "implemented": {"abandoned"}, "abandoned": set()}
-#: Columns of the register file: one row per event (the first row of an id creates it).
-COLUMNS = ("id", "date", "status", "title", "partners", "material", "barriers", "next_step", "note",
-           "source", "link")
+        "investment": {"implemented", "abandoned"}, "implemented": {"abandoned"}, "on_hold": {"abandoned"},
+        "abandoned": set()}
+#: Controlled vocabulary of the ``barrier_categories`` column (``;``-separated), beside free-text ``barriers``.
+BARRIER_CATEGORIES = ("technical", "economic", "regulatory", "market", "organisational", "information",
+                      "distance")
+#: Columns of the register file: one row per event (the first row of an id creates it). ``park``,
+#: ``barrier_categories`` and ``illustrative`` may be missing (older registers); they are then empty.
+COLUMNS = ("id", "park", "date", "status", "title", "partners", "material", "barriers", "barrier_categories",
+           "next_step", "note", "source", "link", "illustrative")
+#: Park of an opportunity whose rows name none (a register written before the ``park`` column).
+UNNAMED_PARK = "unnamed"
 
 
 #: Columns a links file (``links.csv`` of ``eipgis symbiosis``) must have for ``register add-links``.
@@ -109,6 +123,45 @@ _EVENT_PROBLEMS: dict[str, Callable[[dict[str, Any]], tuple[str, str]]] = {
     "status": lambda row: (f"unknown status '{row['status']}'", "use one of " + ", ".join(STATUSES)),
     "date": lambda row: (f"date '{row['date']}' is not a date", "write it as YYYY-MM-DD"),
 }
+
+
+def items(text: Any) -> list[str]:
+    """The ``;``-separated items of a cell, trimmed, empty ones dropped."""
+    return [t.strip() for t in str(text).split(";") if t.strip()]
+
+
+def category_problem(text: Any) -> tuple[str, str] | None:
+    """(problem, fix) when a ``barrier_categories`` cell names a category not in the vocabulary."""
+    unknown = [c for c in items(text) if c not in BARRIER_CATEGORIES]
+    if not unknown:
+        return None
+    return (f"unknown barrier categor{'y' if len(unknown) == 1 else 'ies'} "
+            + ", ".join(repr(c) for c in unknown),
+            "use one or more of " + ", ".join(BARRIER_CATEGORIES) + " separated by ';' "
+            "(free text goes in the column 'barriers')")
+
+
+def move_problem(before: str, held: str, status: str, note: str) -> str | None:
+    """The fix when ``status`` may not follow ``before``, else None.
+
+    ``held`` is the last stage the opportunity reached (``before`` itself unless it is on hold).
+    Forward: the next stage (after ``held`` when on hold) or ``abandoned``; repeating a status
+    records a note. Back (allowed only with a reason in ``note``): to an earlier stage, to
+    ``on_hold``, or from ``on_hold`` to the stage held or an earlier one. ``abandoned`` is final.
+    """
+    if status == before or status in NEXT[before] or (before == "on_hold" and status in NEXT[held]):
+        return None
+    if before == "abandoned":
+        return "none: abandoned is final"
+    rank = STAGES.index
+    back = status == "on_hold" or (status in STAGES and rank(status) <= rank(held)
+                                   and (before == "on_hold" or rank(status) < rank(before)))
+    if back:
+        return None if str(note).strip() else (
+            f"a move back from {before} to {status} needs its reason: write why in the note (--note)")
+    forward = sorted(NEXT[before] | (NEXT[held] if before == "on_hold" else set()))
+    return (f"from {before} the next status is {' or '.join(forward)}; a move back (to an earlier stage "
+            "or on_hold) needs its reason in the note")
 
 
 def _date(text: Any, where: str) -> _dt.date:
@@ -192,9 +245,13 @@ def _read_csv(path: Path, *, what: str, fix: str) -> tuple[pd.DataFrame, list[in
     return pd.DataFrame(rows, columns=header, dtype=object), lines
 
 
-def _read(path: Path) -> tuple[pd.DataFrame, list[int]]:
-    """Read and check a register; also return the line on which each event starts."""
+def _read(path: Path, parks: Collection[str] | None = None) -> tuple[pd.DataFrame, list[int]]:
+    """Read and check a register; also return the line on which each event starts.
+
+    The frame has every column of :data:`COLUMNS`; ``attrs["columns"]`` lists those of the file.
+    """
     frame, lines = _read_csv(path, what="register", fix=_REGISTER_FIX)
+    file_columns = list(frame.columns)
     missing = [c for c in ("id", "date", "status", "title") if c not in frame.columns]
     if missing:
         raise RegisterError(f"{path}, line 1: missing column(s) {', '.join(missing)}. Fix: a register has "
@@ -206,9 +263,27 @@ def _read(path: Path) -> tuple[pd.DataFrame, list[int]]:
         if col not in frame.columns:
             frame[col] = ""
     problems = Problems(str(path))
-    last: dict[str, tuple[str, _dt.date]] = {}
-    for n, oid, date, status in zip(lines, frame["id"], frame["date"], frame["status"]):
+    last: dict[str, tuple[str, _dt.date, str]] = {}
+    park_of: dict[str, str] = {}
+    known = None if parks is None else {str(p) for p in parks}
+    for n, oid, date, status, note, park, cats, marked in zip(
+            lines, frame["id"], frame["date"], frame["status"], frame["note"], frame["park"],
+            frame["barrier_categories"], frame["illustrative"]):
         where = f"line {n} ({oid})"
+        bad_categories = category_problem(cats)
+        if bad_categories:
+            problems.add(f"{where}, column 'barrier_categories'", *bad_categories)
+        odd = [c for c in items(marked) if c not in COLUMNS]
+        if odd:
+            problems.add(f"{where}, column 'illustrative'", "not a column: " + ", ".join(repr(c) for c in odd),
+                         "name the cells of this row that are illustrative, e.g. 'date; barrier_categories'")
+        park = str(park).strip()
+        if park and known is not None and park not in known:
+            problems.add(f"{where}, column 'park'", f"unknown park '{park}'",
+                         "use one of " + ", ".join(sorted(known)) + ", or add the park to the list")
+        if park and park_of.setdefault(oid, park) != park:
+            problems.add(f"{where}, column 'park'", f"park '{park}' but earlier rows say '{park_of[oid]}'",
+                         "an opportunity stays in one park; give a new id to one in another park")
         try:
             day = _Event.model_validate({"id": oid, "status": status, "date": date}).date
         except ValidationError as exc:
@@ -217,32 +292,43 @@ def _read(path: Path) -> tuple[pd.DataFrame, list[int]]:
                 problems.add(f"line {n}, column 'id'" if not oid else f"{where}, column '{column}'",
                              *_EVENT_PROBLEMS[column]({"id": oid, "status": status, "date": date}))
             continue
+        held = status if status in STAGES else STAGES[0]  # created on hold: held at the first stage
         if oid in last:
-            before, before_day = last[oid]
-            if status != before and status not in NEXT[before]:
-                problems.add(f"{where}, column 'status'", f"status moves from {before} to {status}",
-                             "move one stage at a time or to abandoned")
+            before, before_day, held = last[oid]
+            fix = move_problem(before, held, status, note)
+            if fix:
+                problems.add(f"{where}, column 'status'", f"status moves from {before} to {status}", fix)
             if day < before_day:
                 problems.add(f"{where}, column 'date'",
                              f"date {day} is before the previous change ({before_day})",
                              "keep each opportunity's events in date order")
-        last[oid] = (status, day)
+            held = status if status in STAGES else held
+        last[oid] = (status, day, held)
     problems.raise_if_any(RegisterError)
-    return frame[list(COLUMNS) + [c for c in frame.columns if c not in COLUMNS]], lines
+    out = frame[list(COLUMNS) + [c for c in frame.columns if c not in COLUMNS]]
+    out.attrs["columns"] = file_columns
+    return out, lines
 
 
-def read_register(path: str | os.PathLike[str]) -> pd.DataFrame:
+def read_register(path: str | os.PathLike[str], *, parks: Collection[str] | None = None) -> pd.DataFrame:
     """Read and check a register (CSV, one row per event, oldest first per opportunity).
 
-    Checked: the file (UTF-8 CSV, a regular file), the columns, each status, each date, and that
-    each opportunity's events move only along :data:`NEXT` with dates that never go back. Cells
-    neutralised against spreadsheet formulas (see :func:`neutralise`) read back as written.
+    Checked: the file (UTF-8 CSV, a regular file), the columns, each status, each date, that
+    each opportunity's events move only as :func:`move_problem` allows with dates that never go
+    back, the barrier categories (:data:`BARRIER_CATEGORIES`), the cells named ``illustrative``,
+    that an opportunity stays in one park and, when ``parks`` is given, that every park is in it.
+    Cells neutralised against spreadsheet formulas (see :func:`neutralise`) read back as written.
+    Columns the file lacks (``park``… in older registers) are empty.
     """
-    return _read(Path(path))[0]
+    return _read(Path(path), parks)[0]
 
 
 def current(register: pd.DataFrame) -> pd.DataFrame:
-    """The current state of every opportunity: its last event, with the date it got its status."""
+    """The current state of every opportunity: its last event, with the date it got its status.
+
+    Also: ``park`` (:data:`UNNAMED_PARK` when no row names one), ``stage`` (the last stage reached,
+    the one held when on hold), ``events`` and ``illustrative`` (the cells marked in any event).
+    """
     import pandas as pd
 
     last = register.groupby("id", sort=False).tail(1).set_index("id")
@@ -257,9 +343,16 @@ def current(register: pd.DataFrame) -> pd.DataFrame:
     state["status_since"] = pd.Series(since)
     state["events"] = register.groupby("id", sort=False).size()
     # keep the latest non-empty descriptive fields (an update may leave them blank)
-    for col in ("title", "partners", "material", "barriers", "next_step", "source", "link"):
+    for col in ("park", "title", "partners", "material", "barriers", "barrier_categories", "next_step",
+                "source", "link"):
         filled = register[register[col].astype(str).str.len() > 0].groupby("id", sort=False)[col].last()
         state[col] = filled.reindex(state.index).fillna("")
+    state["park"] = state["park"].where(state["park"].astype(str).str.strip().ne(""), UNNAMED_PARK)
+    stages = register[register["status"].isin(STAGES)].groupby("id", sort=False)["status"].last()
+    state["stage"] = stages.reindex(state.index).fillna(STAGES[0])
+    marked = register.groupby("id", sort=False)["illustrative"].agg(
+        lambda cells: "; ".join(c for c in COLUMNS if any(c in items(cell) for cell in cells)))
+    state["illustrative"] = marked.reindex(state.index).fillna("")  # every cell illustrative in any event
     return state.reset_index()
 
 
@@ -387,7 +480,8 @@ def _check_writable(shown: Path, real: Path) -> None:
 
 def update(path: str | os.PathLike[str], *, id: str, status: str, date: str, note: str = "",
            barriers: str | None = None, next_step: str | None = None,
-           partners: str | None = None, source: str = "", timeout: float | None = None) -> pd.DataFrame:
+           partners: str | None = None, source: str = "", barrier_categories: str | None = None,
+           timeout: float | None = None) -> pd.DataFrame:
     """Record a change of one opportunity: a new event appended to its history.
 
     Earlier events are never changed. The register is locked while it is read, checked and
@@ -398,8 +492,9 @@ def update(path: str | os.PathLike[str], *, id: str, status: str, date: str, not
     Raises
     ------
     RegisterError
-        Unknown id, unknown status, a move not in :data:`NEXT`, or a date before the
-        opportunity's last change; :class:`RegisterBusyError` when the lock is not free in time.
+        Unknown id, unknown status, a move :func:`move_problem` refuses (a move back without a
+        reason in ``note``), an unknown barrier category, or a date before the opportunity's last
+        change; :class:`RegisterBusyError` when the lock is not free in time.
 
     Examples
     --------
@@ -412,6 +507,9 @@ def update(path: str | os.PathLike[str], *, id: str, status: str, date: str, not
     if status not in STATUSES:
         raise RegisterError(f"{shown}, {id}: unknown status '{status}'. Fix: use one of {', '.join(STATUSES)}.")
     day = _date(date, f"{shown}, {id}")
+    bad_categories = category_problem(barrier_categories or "")
+    if bad_categories:
+        raise RegisterError(f"{shown}, {id}: {bad_categories[0]}. Fix: {bad_categories[1]}.")
 
     def plan(register: pd.DataFrame) -> pd.DataFrame:
         state = current(register).set_index("id")
@@ -419,17 +517,17 @@ def update(path: str | os.PathLike[str], *, id: str, status: str, date: str, not
             raise RegisterError(f"{shown}: no opportunity '{id}'. "
                                 f"Fix: use one of {ids_text(sorted(state.index), limit=40)}.")
         before = state.loc[id, "status"]
-        if status != before and status not in NEXT[before]:
-            allowed = ", ".join(sorted(NEXT[before])) or "none (abandoned is final)"
-            raise RegisterError(f"{shown}, {id}: cannot move from {before} to {status}. "
-                                f"Fix: from {before} the next status is {allowed}.")
+        fix = move_problem(before, state.loc[id, "stage"], status, note)
+        if fix:
+            raise RegisterError(f"{shown}, {id}: cannot move from {before} to {status}. Fix: {fix}.")
         last_day = _dt.date.fromisoformat(register[register["id"].eq(id)]["date"].iloc[-1].strip())
         if day < last_day:
             raise RegisterError(f"{shown}, {id}: date {day} is before its last change ({last_day}). "
                                 "Fix: give the date of this change, on or after the last one.")
         row = {c: "" for c in register.columns}
         row.update({"id": id, "date": day.isoformat(), "status": status, "note": note, "source": source,
-                    "barriers": barriers or "", "next_step": next_step or "", "partners": partners or ""})
+                    "barriers": barriers or "", "next_step": next_step or "", "partners": partners or "",
+                    "barrier_categories": "; ".join(items(barrier_categories or ""))})
         return pd.concat([register, pd.DataFrame([row], dtype=object)], ignore_index=True)
 
     return _change(shown, real, plan, timeout)
@@ -450,8 +548,18 @@ def _change(shown: Path, real: Path, plan: Callable[[pd.DataFrame], pd.DataFrame
         new = plan(register)
         if new is None:
             return register
-        _write(shown, real, new)
+        _write(shown, real, _file_columns(new, register.attrs["columns"]))
     return new
+
+
+def _file_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The columns to write: the file's own, and a register column it lacked once a row fills it.
+
+    An older register (no ``park``…) keeps its header until a change fills a new column.
+    """
+    filled = [c for c in frame.columns if c not in columns and frame[c].astype(str).str.len().gt(0).any()]
+    keep = set(columns) | set(filled)
+    return frame[[c for c in frame.columns if c in keep]]
 
 
 def _read_links(links: Any) -> tuple[pd.DataFrame, str, list[int] | None]:
@@ -491,8 +599,11 @@ def _read_links(links: Any) -> tuple[pd.DataFrame, str, list[int] | None]:
 
 
 def add_links(path: str | os.PathLike[str], links: Any, *, date: str,
-              source: str = "eipgis symbiosis matching", timeout: float | None = None) -> pd.DataFrame:
+              source: str = "eipgis symbiosis matching", park: str | None = None,
+              timeout: float | None = None) -> pd.DataFrame:
     """Add links found by matching as new ``identified`` opportunities (``IS-nn`` or ``IU-nn``).
+
+    Their ``park`` is ``park``, else the register's park when its rows name exactly one.
 
     A link whose supplier, receiver and material are already in the register is skipped.
     ``links`` is the ``links`` frame of a :class:`~eipgis.symbiosis.SymbiosisResult` (or its CSV).
@@ -508,6 +619,8 @@ def add_links(path: str | os.PathLike[str], links: Any, *, date: str,
 
     def plan(register: pd.DataFrame) -> pd.DataFrame | None:
         added.clear()
+        named = sorted({str(p).strip() for p in register["park"]} - {""})
+        where = park if park is not None else (named[0] if len(named) == 1 else "")
         known = list(zip(register["partners"], register["material"]))
 
         def listed(supplier: str, receiver: str, material: str) -> bool:
@@ -533,7 +646,7 @@ def add_links(path: str | os.PathLike[str], links: Any, *, date: str,
                 "id": f"{prefix}-{numbers[prefix]:02d}", "date": day, "status": "identified",
                 "title": f"{material} → {rec.get('use', '')}: {rec.get('supplier_name', '')} → "
                          f"{rec.get('receiver_name', '')}",
-                "partners": partners, "material": material,
+                "park": where, "partners": partners, "material": material,
                 "note": f"{float(rec['quantity']):,.0f} {rec['unit']}, {float(rec['distance_m']):,.0f} m "
                         f"({'road network' if str(rec['network']).lower() in ('true', '1') else 'straight line'})",
                 "source": f"{source}; {rec.get('source', '')}", "link": str(rec.get("link_id", ""))})
@@ -563,7 +676,9 @@ def format_register(register: pd.DataFrame, *, since: str | None = None) -> str:
     )
     for rec in records:
         details = [(label, rec[key]) for key, label in (
-            ("partners", "partners / đối tác"), ("barriers", "barriers / rào cản"),
+            ("park", "park / khu công nghiệp"), ("partners", "partners / đối tác"),
+            ("barriers", "barriers / rào cản"), ("barrier_categories", "barrier categories / loại rào cản"),
+            ("illustrative", "illustrative / minh hoạ, không có nguồn"),
             ("next_step", "next step / bước tiếp"), ("source", "source / nguồn")) if rec.get(key)]
         if details:
             lines += ["", str(rec["id"])] + [f"    {label}: {value}" for label, value in details]
