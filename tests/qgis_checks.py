@@ -588,15 +588,29 @@ def _processing():
 def test_processing_output_is_styled_like_add_results(tmp_path, project):
     processing = _processing()
     gpkg = write_park(tmp_path / "sq.gpkg", square_park_layers())
-    before = set(project.mapLayers())
+    mine = QgsVectorLayer(f"{gpkg}|layername=boundary", "my own layer", "ogr")
+    project.addMapLayer(mine)
     processing.runAndLoadResults("eipgis:check", {
-        "BOUNDARY": f"{gpkg}|layername=boundary", "LANDUSE": f"{gpkg}|layername=landuse",
-        "BUILDINGS": f"{gpkg}|layername=buildings", "PLOT_GREEN": f"{gpkg}|layername=plot_green",
-        "LANG": 1, "OUTPUT": "TEMPORARY_OUTPUT",
+        **{key.upper(): f"{gpkg}|layername={key}" for key in LAYERS},
+        "LANG": 1, "OUTPUT": "TEMPORARY_OUTPUT",  # as the dialog does, with "Open output file" ticked:
+        "FACILITIES_OUTPUT": "TEMPORARY_OUTPUT", "STRIP_OUTPUT": "TEMPORARY_OUTPUT",
     })
-    new = [project.mapLayer(i) for i in set(project.mapLayers()) - before]
-    assert [lyr.name() for lyr in new] == ["Khu công nghiệp Thử nghiệm — sử dụng đất"]
-    out = new[0]
+    name = "Khu công nghiệp Thử nghiệm"
+    # Loaded for reading: the failing facility and the strip gaps above the parcels, the user's
+    # own layers below the results.
+    assert [node.name() for node in project.layerTreeRoot().children()] == [
+        f"{name} — cơ sở sản xuất", "VN21-BUF-STRIP: dải cách ly chưa có cây xanh",
+        f"{name} — sử dụng đất", "my own layer"]
+    fac = project.mapLayersByName(f"{name} — cơ sở sản xuất")[0]
+    marker = fac.renderer().symbol().symbolLayer(0)
+    by_fac = {f["facility_id"]: f for f in fac.getFeatures()}
+    assert _colour(marker, QgsSymbolLayer.PropertyFillColor, by_fac["F2"]) == eq.FAILING_COLOUR  # VN-HAZ-DIST
+    assert _colour(marker, QgsSymbolLayer.PropertyFillColor, by_fac["F1"]) == "#444444"
+    strip = project.mapLayersByName("VN21-BUF-STRIP: dải cách ly chưa có cây xanh")[0]
+    from qgis.PyQt.QtCore import Qt
+
+    assert strip.renderer().symbol().symbolLayer(0).brushStyle() == Qt.BDiagPattern  # hatched
+    out = project.mapLayersByName(f"{name} — sử dụng đất")[0]
     renderer = out.renderer()
     assert renderer.type() == "categorizedSymbol" and renderer.classAttribute() == "landuse_class"
     cats = {c.value(): c for c in renderer.categories()}
@@ -677,7 +691,8 @@ def test_processing_log_is_a_table_and_progress_moves(tmp_path):
     result = processing.run("eipgis:check", {
         "BOUNDARY": f"{gpkg}|layername=boundary", "LANDUSE": f"{gpkg}|layername=landuse",
         "OUTPUT": "TEMPORARY_OUTPUT"}, feedback=feedback, context=QgsProcessingContext())
-    assert set(result) == {"OUTPUT", "REPORT", "PASSED", "FAILING"}  # no JSON block in the log
+    # No facilities given: no facilities output; no REPORT_JSON (a JSON block in the log).
+    assert set(result) == {"OUTPUT", "STRIP_OUTPUT", "REPORT", "PASSED", "FAILING"}
     assert progress and progress == sorted(progress) and progress[-1] == 100 and len(set(progress)) >= 3
     log = feedback.textLog()
     assert '"results"' not in log and '"criteria_set"' not in log  # no report JSON in the log

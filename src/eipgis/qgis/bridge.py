@@ -565,6 +565,59 @@ def _landuse_frame(park: Park, report: ComplianceReport | None) -> gpd.GeoDataFr
     return lu
 
 
+def _facilities_frame(park: Park, report: ComplianceReport | None) -> gpd.GeoDataFrame:
+    """The park's facilities with a ``failing`` field (the criteria each fails)."""
+    fac = park.facilities.copy()
+    failing = _failing_by_feature(report, "facility_id")
+    fac["failing"] = [", ".join(failing.get(str(f), [])) for f in fac["facility_id"]]
+    return fac
+
+
+def _strip_frames(park: Park, report: ComplianceReport) -> list[tuple[str, gpd.GeoDataFrame]]:
+    """(criterion id, the ungreen part of its isolation strip) for each failing strip criterion."""
+    import geopandas as gpd
+
+    out = []
+    for result in report.results:
+        detail = result.measure.detail if result.measure is not None else None
+        ungreen = detail.ungreen_geometry if isinstance(detail, StripDetail) else None
+        if ungreen is not None and not result.passed and not ungreen.is_empty:
+            out.append((result.id, gpd.GeoDataFrame(
+                {"criterion": [result.id], "ungreen_ha": [float(ungreen.area) / 1e4]},
+                geometry=[ungreen], crs=park.crs)))
+    return out
+
+
+def style_result(layer: Any, kind: str, *, lang: str = "en") -> None:
+    """Style a result layer as :func:`add_results` does.
+
+    ``kind`` is ``"land_use"`` (by class, failing parcels outlined red), ``"facilities"``
+    (grey, failing ones red) or ``"strip"`` (red hatching). The Processing outputs use it too.
+    """
+    if kind == "land_use":
+        _style_landuse(layer, lang=lang)
+    elif kind == "facilities":
+        _style_single(layer, {"color": "#444444", "size": "3", "name": "circle"}, failing_red=True)
+    elif kind == "strip":
+        _style_single(layer, {"color": FAILING_COLOUR, "outline_color": FAILING_COLOUR, "style": "b_diagonal"})
+    else:
+        raise InputError(f"style_result: unknown kind {kind!r}. Fix: use land_use, facilities or strip.")
+
+
+def place_result(layer: Any, kind: str, project: Any = None) -> None:
+    """Move a result layer already in the project's layer tree to its reading place among the
+    results next to it (see :func:`add_results`); the user's own layers stay below them."""
+    qc = _qgis()
+    project = project or qc.QgsProject.instance()
+    node = project.layerTreeRoot().findLayer(layer.id())
+    if node is None:
+        return
+    parent = node.parent()
+    clone = node.clone()
+    parent.removeChildNode(node)
+    _insert_ordered(parent, clone, _rank_of(layer, kind))
+
+
 def _style_landuse(layer: Any, *, lang: str = "en") -> None:
     """Categorised renderer by land-use class (TT 16/2025 colours), failing parcels outlined red."""
     from ..landuse import CLASSES, COLOURS, LABELS
@@ -657,8 +710,8 @@ def _group(project: Any, name: str) -> Any:
 
 #: Drawing order of result layers, top first: points, lines and the strip gaps above the
 #: polygons, a scenario's land use above the park's, tables (no geometry) last.
-_RANKS = {"point": 0, "line": 1, "strip": 2, "polygon": 3, "scenario_land_use": 4, "land_use": 5,
-          "table": 6}
+_RANKS = {"point": 0, "facilities": 0, "line": 1, "strip": 2, "polygon": 3, "scenario_land_use": 4,
+          "land_use": 5, "table": 6}
 _RANK_KEY = "eipgis/rank"
 
 
@@ -670,18 +723,23 @@ def _rank_of(layer: Any, kind: str | None = None) -> int:
     return _RANKS[kind]
 
 
-def _insert_ordered(group: Any, layer: Any, rank: int) -> None:
-    """Put ``layer`` in ``group`` above every layer drawn below it (by rank), below the others."""
+def _insert_ordered(group: Any, item: Any, rank: int) -> None:
+    """Put ``item`` (a layer or a layer-tree node) in ``group`` above the results drawn below it
+    (by rank) and above any layer that is not a result, below the other results."""
+    layer = item.layer() if hasattr(item, "layer") else item
     layer.setCustomProperty(_RANK_KEY, rank)
     children = group.children()
     position = len(children)
     for i, child in enumerate(children):
         other = child.layer() if hasattr(child, "layer") else None
         other_rank = other.customProperty(_RANK_KEY) if other is not None else None
-        if other_rank is not None and int(other_rank) > rank:
+        if other_rank is None or int(other_rank) > rank:
             position = i
             break
-    group.insertLayer(position, layer)
+    if item is layer:
+        group.insertLayer(position, layer)
+    else:
+        group.insertChildNode(position, item)
 
 
 def add_results(
@@ -740,30 +798,18 @@ def add_results(
     if park is not None:
         title = w["land_use"].format(park=park.name)
         lu = to_layer(_landuse_frame(park, report), title)
-        _style_landuse(lu, lang=lang)
+        style_result(lu, "land_use", lang=lang)
         add(title, lu, "land_use")
         if not park.facilities.empty:
-            fac = park.facilities.copy()
-            failing = _failing_by_feature(report, "facility_id")
-            fac["failing"] = [", ".join(failing.get(str(f), [])) for f in fac["facility_id"]]
-            layer = to_layer(fac, w["facilities"].format(park=park.name))
-            _style_single(layer, {"color": "#444444", "size": "3", "name": "circle"}, failing_red=True)
-            add(layer.name(), layer)
+            layer = to_layer(_facilities_frame(park, report), w["facilities"].format(park=park.name))
+            style_result(layer, "facilities")
+            add(layer.name(), layer, "facilities")
+    if report is not None and park is not None:
+        for result_id, frame in _strip_frames(park, report):
+            layer = to_layer(frame, w["strip"].format(id=result_id))
+            style_result(layer, "strip")
+            add(layer.name(), layer, "strip")
     if report is not None:
-        for result in report.results:
-            detail = result.measure.detail if result.measure is not None else None
-            ungreen = detail.ungreen_geometry if isinstance(detail, StripDetail) else None
-            if ungreen is not None and not result.passed and not ungreen.is_empty:
-                import geopandas as gpd
-
-                frame = gpd.GeoDataFrame({"criterion": [result.id],
-                                          "ungreen_ha": [float(ungreen.area) / 1e4]},
-                                         geometry=[ungreen],
-                                         crs=park.crs if park is not None else report.crs)
-                layer = to_layer(frame, w["strip"].format(id=result.id))
-                _style_single(layer, {"color": FAILING_COLOUR, "outline_color": FAILING_COLOUR,
-                                      "style": "b_diagonal"})
-                add(layer.name(), layer, "strip")
         table = to_layer(_results_table(report), w["criteria"].format(park=report.park,
                                                                       set=report.criteria_set))
         add(table.name(), table)
@@ -778,7 +824,7 @@ def add_results(
             sc_name = sc_park.name
         title = w["scenario_land_use"].format(name=sc_name)
         layer = to_layer(_landuse_frame(sc_park, sc_report), title)
-        _style_landuse(layer, lang=lang)
+        style_result(layer, "land_use", lang=lang)
         add(title, layer, "scenario_land_use")
         if sc_report is not None:
             table = to_layer(_results_table(sc_report), w["scenario_criteria"].format(name=sc_name))

@@ -83,42 +83,72 @@ def _park(alg: QgsProcessingAlgorithm, parameters: dict[str, Any], context: Any)
     return park_from_layers(**layers, repair=repair)
 
 
-class _LandUseStyle(QgsProcessingLayerPostProcessorInterface):
-    """Styles the parcels output as add_results does, once QGIS has loaded it."""
+class _ResultStyle(QgsProcessingLayerPostProcessorInterface):
+    """Styles and places an output as add_results does, once QGIS has loaded it."""
 
-    def __init__(self, lang: str) -> None:
+    def __init__(self, kind: str, lang: str) -> None:
         super().__init__()
+        self.kind = kind
         self.lang = lang
 
     def postProcessLayer(self, layer: Any, context: Any, feedback: Any) -> None:
-        from .bridge import _style_landuse
+        from .bridge import place_result, style_result
 
-        if layer is not None and layer.fields().indexOf("landuse_class") >= 0:
-            _style_landuse(layer, lang=self.lang)
+        if layer is not None:
+            style_result(layer, self.kind, lang=self.lang)
+            place_result(layer, self.kind, context.project())
             layer.triggerRepaint()
 
 
 #: QGIS keeps only a C++ pointer to a post-processor: the Python objects must stay alive here.
-_STYLERS: dict[str, _LandUseStyle] = {}
+_STYLERS: dict[str, _ResultStyle] = {}
 
 
-def _write_parcels(alg: QgsProcessingAlgorithm, parameters: dict[str, Any], context: Any,
-                   park: Any, report: Any, title: str, lang: str) -> str:
-    from .bridge import _landuse_frame, to_layer
+def _write_sink(alg: QgsProcessingAlgorithm, parameters: dict[str, Any], context: Any, key: str,
+                frame: Any, title: str, kind: str, lang: str) -> str | None:
+    """Write ``frame`` to the output ``key``; named ``title`` and styled when QGIS loads it."""
+    from .bridge import to_layer
 
-    layer = to_layer(_landuse_frame(park, report), "landuse")
-    sink, dest_id = alg.parameterAsSink(parameters, "OUTPUT", context, layer.fields(),
+    layer = to_layer(frame, kind)
+    sink, dest_id = alg.parameterAsSink(parameters, key, context, layer.fields(),
                                         layer.wkbType(), layer.crs())
     if sink is None:
-        raise QgsProcessingException("cannot create the output layer (OUTPUT).")
+        if key == "OUTPUT":
+            raise QgsProcessingException("cannot create the output layer (OUTPUT).")
+        return None  # an optional output the user skipped
     for feature in layer.getFeatures():
         sink.addFeature(feature, QgsFeatureSink.FastInsert)
     if context.willLoadLayerOnCompletion(dest_id):
         details = context.layerToLoadOnCompletionDetails(dest_id)
         details.name = title
-        _STYLERS[dest_id] = _LandUseStyle(lang)
+        _STYLERS[dest_id] = _ResultStyle(kind, lang)
         details.setPostProcessor(_STYLERS[dest_id])
-    return dest_id
+    return str(dest_id)
+
+
+def _write_layers(alg: QgsProcessingAlgorithm, parameters: dict[str, Any], context: Any,
+                  park: Any, report: Any, title: str, lang: str) -> dict[str, Any]:
+    """The parcels, and the facilities and strip gaps when the algorithm has those outputs."""
+    from .bridge import _facilities_frame, _landuse_frame, _strip_frames
+
+    w = QGIS_WORDS[lang]
+    out = {"OUTPUT": _write_sink(alg, parameters, context, "OUTPUT", _landuse_frame(park, report),
+                                 title, "land_use", lang)}
+    if alg.parameterDefinition("FACILITIES_OUTPUT") is None:
+        return out
+    if not park.facilities.empty:
+        out["FACILITIES_OUTPUT"] = _write_sink(
+            alg, parameters, context, "FACILITIES_OUTPUT", _facilities_frame(park, report),
+            w["facilities"].format(park=park.name), "facilities", lang)
+    strips = _strip_frames(park, report)
+    if strips:
+        import pandas as pd
+
+        frame = pd.concat([f for _, f in strips], ignore_index=True)
+        out["STRIP_OUTPUT"] = _write_sink(
+            alg, parameters, context, "STRIP_OUTPUT", frame,
+            w["strip"].format(id=", ".join(i for i, _ in strips)), "strip", lang)
+    return out
 
 
 def _write_report(path: str, report: Any, lang: str, extra_markdown: str = "") -> None:
@@ -185,7 +215,7 @@ class _Base(QgsProcessingAlgorithm):
         w = QGIS_WORDS[lang]
         feedback.setProgress(80)
         feedback.pushInfo(w["writing"])
-        dest = _write_parcels(self, parameters, context, park, report, title, lang)
+        layers = _write_layers(self, parameters, context, park, report, title, lang)
         report_path = self.parameterAsFileOutput(parameters, "REPORT", context)
         _write_report(report_path, report, lang, changes)
         feedback.pushInfo(w["summary"].format(park=report.park, failed=len(report.failing),
@@ -193,7 +223,7 @@ class _Base(QgsProcessingAlgorithm):
         for line in report.to_table(lang=lang).splitlines():  # monospace, so the columns align
             feedback.pushConsoleInfo(line)
         feedback.setProgress(100)
-        return {"OUTPUT": dest, "REPORT": report_path, "PASSED": report.passed,
+        return {**layers, "REPORT": report_path, "PASSED": report.passed,
                 "FAILING": ", ".join(r.id for r in report.failing)}
 
 
@@ -213,6 +243,12 @@ class CheckParkAlgorithm(_Base):
             "NDVI_MIN", w["ndvi_min"], type=QgsProcessingParameterNumber.Double,
             optional=True, minValue=-1.0, maxValue=1.0))
         self._common("output")
+        self.addParameter(QgsProcessingParameterFeatureSink(
+            "FACILITIES_OUTPUT", w["facilities_output"], QgsProcessing.TypeVectorAnyGeometry,
+            optional=True, createByDefault=True))
+        self.addParameter(QgsProcessingParameterFeatureSink(
+            "STRIP_OUTPUT", w["strip_output"], QgsProcessing.TypeVectorPolygon,
+            optional=True, createByDefault=True))
 
     def processAlgorithm(self, parameters: dict[str, Any], context: Any, feedback: Any) -> dict[str, Any]:
         from ..criteria import check, load_criteria
