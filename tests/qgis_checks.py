@@ -386,7 +386,11 @@ def test_qgis_process_lists_and_checks(tmp_path):
     results = json.loads(done.stdout)["results"]
     assert results["PASSED"] is False
     assert "VN21-PLOT-DENSITY" in results["FAILING"]
-    report = json.loads(results["REPORT_JSON"])
+    assert "REPORT_JSON" not in results  # JSON is a file output (REPORT=….json), not a log string
+    again = qgis_process(["--json", "run", "eipgis:check", "--", *park_args(gpkg),
+                          f"OUTPUT={tmp_path / 'out2.gpkg'}", f"REPORT={tmp_path / 'report.json'}"], tmp_path)
+    assert again.returncode == 0, again.stderr
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert report["park"] == "Khu công nghiệp Thử nghiệm"
     assert {r["id"]: r["value"] for r in report["results"]}["VN21-LU-GREEN"] == pytest.approx(0.099)
     assert "KHÔNG ĐẠT" in (tmp_path / "report.md").read_text(encoding="utf-8")
@@ -401,9 +405,9 @@ def test_qgis_process_landcover(tmp_path):
     x, y = grid(0, 1000, 10, 100, 100)
     tif = write_raster(tmp_path / "lc.tif", picture(x, y), from_origin(X0, Y0 + 1000, 10, 10), "EPSG:3405")
     done = qgis_process(["--json", "run", "eipgis:check", "--", *park_args(gpkg), f"LANDCOVER={tif}",
-                         f"OUTPUT={tmp_path / 'out.gpkg'}"], tmp_path)
+                         f"OUTPUT={tmp_path / 'out.gpkg'}", f"REPORT={tmp_path / 'r.json'}"], tmp_path)
     assert done.returncode == 0, done.stderr
-    report = json.loads(json.loads(done.stdout)["results"]["REPORT_JSON"])
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     by_id = {r["id"]: r for r in report["results"]}
     assert by_id["OBS-GREEN"]["value"] == pytest.approx(0.089)
     assert by_id["OBS-GREEN-PAPER"]["features"] == ["G2"]
@@ -419,9 +423,9 @@ def test_qgis_process_sample_lonlat_raster(tmp_path):
     """
     raster = REPO / "layers" / "tang_loong_landcover.tif"
     done = qgis_process(["--json", "run", "eipgis:check", "--", *park_args(SAMPLE),
-                         f"LANDCOVER={raster}", f"OUTPUT={tmp_path / 'out.gpkg'}"], tmp_path)
+                         f"LANDCOVER={raster}", f"OUTPUT={tmp_path / 'out.gpkg'}", f"REPORT={tmp_path / 'r.json'}"], tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
-    report = json.loads(json.loads(done.stdout)["results"]["REPORT_JSON"])
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     by_id = {r["id"]: r for r in report["results"]}
     park = eipgis.load_park(SAMPLE)
     from eipgis.raster import observed_green
@@ -440,9 +444,8 @@ def test_qgis_process_scenario(tmp_path):
     done = qgis_process(["--json", "run", "eipgis:scenario", "--", f"SCENARIO={yaml_file}",
                          f"OUTPUT={tmp_path / 'sc.gpkg'}", f"REPORT={tmp_path / 'sc.md'}"], tmp_path)
     assert done.returncode == 0, done.stderr
-    report = json.loads(json.loads(done.stdout)["results"]["REPORT_JSON"])
-    by_id = {r["id"]: r for r in report["results"]}
-    assert by_id["VN21-LU-GREEN"]["value"] == pytest.approx(0.396) and by_id["VN21-LU-GREEN"]["passed"]
+    results = json.loads(done.stdout)["results"]
+    assert "VN21-LU-GREEN" not in results["FAILING"]  # green share 39.6 % ≥ 20 % once P3 is green
     out = gpd.read_file(tmp_path / "sc.gpkg").set_index("parcel_id")
     assert out.loc["P3", "landuse"] == "CX"
     assert "P3" in (tmp_path / "sc.md").read_text(encoding="utf-8")
@@ -503,3 +506,308 @@ def test_versions_are_debians():
     assert np.__version__.startswith("1.24")
     assert shapely.geos_version[:2] == (3, 11)
     assert dt.date.today().year >= 2024
+
+
+# --- issue 15: the planner's QGIS -------------------------------------------------------------
+
+
+def _group_titles(project, name="eipgis"):
+    return [node.name() for node in project.layerTreeRoot().findGroup(name).children()]
+
+
+def test_add_results_layer_order_and_vietnamese_titles(tmp_path, project):
+    """Points, then the strip gaps, above the land use; tables last; every title in Vietnamese."""
+    park = eipgis.load_park(write_park(tmp_path / "sq.gpkg", square_park_layers()))
+    report = eipgis.check(park)
+    eq.add_results(park=park, report=report, lang="vi")
+    name = "Khu công nghiệp Thử nghiệm"
+    assert _group_titles(project) == [
+        f"{name} — cơ sở sản xuất",                       # F2 fails VN-HAZ-DIST: drawn red, on top
+        "VN21-BUF-STRIP: dải cách ly chưa có cây xanh",    # hatched gaps over the parcels
+        f"{name} — sử dụng đất",                           # 85 % opaque: at the bottom
+        f"{name} — tiêu chí (vn-qcvn-01-2021)",
+    ]
+    from eipgis.plans.scenario import Scenario
+
+    scenario = Scenario.from_dict({"schema_version": 1, "name": "P3 to green", "name_vi": "P3 thành cây xanh",
+                                   "operations": [{"op": "rezone", "parcels": ["P3"], "to": "CX"}]})
+    links = gpd.GeoDataFrame({"material": ["xỉ"]}, geometry=[LineString([(X0, Y0), (X0 + 9, Y0)])],
+                             crs="EPSG:3405")
+    added = eq.add_results(scenario_park=scenario.run(park), links=links, lang="vi")
+    assert sorted(added) == ["Liên kết cộng sinh", "Phương án: P3 thành cây xanh — sử dụng đất",
+                             "Phương án: P3 thành cây xanh — tiêu chí"]
+    # A second call slots its layers in by kind: the links (lines) under the facilities (points),
+    # the scenario's land use above the park's, its table among the tables.
+    assert _group_titles(project) == [
+        f"{name} — cơ sở sản xuất", "Liên kết cộng sinh",
+        "VN21-BUF-STRIP: dải cách ly chưa có cây xanh",
+        "Phương án: P3 thành cây xanh — sử dụng đất", f"{name} — sử dụng đất",
+        f"{name} — tiêu chí (vn-qcvn-01-2021)", "Phương án: P3 thành cây xanh — tiêu chí",
+    ]
+    with pytest.raises(eipgis.InputError, match="unknown language 'fr'"):
+        eq.add_results(park=park, lang="fr")
+
+
+def _readme_console_snippet() -> str:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Inside QGIS", 1)[1].split("\n## ", 1)[0]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_readme_console_snippet_runs_verbatim(tmp_path, project, monkeypatch, capsys):
+    """The README's console snippet, as written, on the sample, from a folder that is not the source."""
+    monkeypatch.chdir(tmp_path)
+    code = _readme_console_snippet()
+    assert "sample_path()" in code and "layername=" in code
+    namespace: dict = {}
+    exec(compile(code, "README.md (Inside QGIS)", "exec"), namespace)  # noqa: S102 (our own README)
+    titles = _group_titles(project)
+    park = namespace["park"]
+    assert park.name == "Khu công nghiệp Tằng Loỏng"
+    assert f"{park.name} — sử dụng đất" in titles
+    assert "KHÔNG ĐẠT" in capsys.readouterr().out or namespace["report"].passed
+    # Reading order: no polygon layer above a point or line layer, tables at the end.
+    ranks = {"Point": 0, "Line": 1, "Polygon": 2, "Unknown": 3, "NoGeometry": 3}
+    kinds = [QgsWkbTypes.geometryDisplayString(project.mapLayersByName(t)[0].geometryType()) for t in titles]
+    order = [ranks.get(k, 3) for k in kinds]
+    assert order == sorted(order), list(zip(titles, kinds, strict=True))
+    assert any(t.startswith("Phương án:") for t in titles)
+    assert QgsApplication.processingRegistry().providerById("eipgis") is not None
+
+
+def _processing():
+    sys.path.append("/usr/share/qgis/python/plugins")
+    import processing
+    from processing.core.Processing import Processing
+
+    Processing.initialize()
+    eq.register_provider()
+    return processing
+
+
+def test_processing_output_is_styled_like_add_results(tmp_path, project):
+    processing = _processing()
+    gpkg = write_park(tmp_path / "sq.gpkg", square_park_layers())
+    mine = QgsVectorLayer(f"{gpkg}|layername=boundary", "my own layer", "ogr")
+    project.addMapLayer(mine)
+    processing.runAndLoadResults("eipgis:check", {
+        **{key.upper(): f"{gpkg}|layername={key}" for key in LAYERS},
+        "LANG": 1, "OUTPUT": "TEMPORARY_OUTPUT",  # as the dialog does, with "Open output file" ticked:
+        "FACILITIES_OUTPUT": "TEMPORARY_OUTPUT", "STRIP_OUTPUT": "TEMPORARY_OUTPUT",
+    })
+    name = "Khu công nghiệp Thử nghiệm"
+    # Loaded for reading: the failing facility and the strip gaps above the parcels, the user's
+    # own layers below the results.
+    assert [node.name() for node in project.layerTreeRoot().children()] == [
+        f"{name} — cơ sở sản xuất", "VN21-BUF-STRIP: dải cách ly chưa có cây xanh",
+        f"{name} — sử dụng đất", "my own layer"]
+    fac = project.mapLayersByName(f"{name} — cơ sở sản xuất")[0]
+    marker = fac.renderer().symbol().symbolLayer(0)
+    by_fac = {f["facility_id"]: f for f in fac.getFeatures()}
+    assert _colour(marker, QgsSymbolLayer.PropertyFillColor, by_fac["F2"]) == eq.FAILING_COLOUR  # VN-HAZ-DIST
+    assert _colour(marker, QgsSymbolLayer.PropertyFillColor, by_fac["F1"]) == "#444444"
+    strip = project.mapLayersByName("VN21-BUF-STRIP: dải cách ly chưa có cây xanh")[0]
+    from qgis.PyQt.QtCore import Qt
+
+    assert strip.renderer().symbol().symbolLayer(0).brushStyle() == Qt.BDiagPattern  # hatched
+    out = project.mapLayersByName(f"{name} — sử dụng đất")[0]
+    renderer = out.renderer()
+    assert renderer.type() == "categorizedSymbol" and renderer.classAttribute() == "landuse_class"
+    cats = {c.value(): c for c in renderer.categories()}
+    assert cats["green"].symbol().color().name() == COLOURS["green"].lower()
+    assert cats["green"].label() == "Đất cây xanh"
+    by_id = {f["parcel_id"]: f for f in out.getFeatures()}
+    fill = cats["industrial"].symbol().symbolLayer(0)
+    assert _colour(fill, QgsSymbolLayer.PropertyStrokeColor, by_id["P2"]) == eq.FAILING_COLOUR  # over density
+    assert _colour(fill, QgsSymbolLayer.PropertyStrokeColor, by_id["P1"]) == "#333333"
+
+
+def test_processing_dialog_defaults_from_open_layers(project):
+    """Opened as QGIS names a GeoPackage's layers, boundary first: each parameter gets its own layer."""
+    _processing()
+    opened = open_layers(SAMPLE, {role: f"tang_loong — {role}" for role in LAYERS})
+    for role in LAYERS:
+        project.addMapLayer(opened[role])
+    alg = QgsApplication.processingRegistry().createAlgorithmById("eipgis:check")
+    for key, role in [(r.upper(), r) for r in LAYERS]:
+        assert alg.parameterDefinition(key).defaultValue() == opened[role].id(), key
+    # Memory layers named in Vietnamese (no GeoPackage layer name): columns and words tell.
+    project.removeAllMapLayers()
+    for role, frame in square_park_layers().items():
+        project.addMapLayer(eq.to_layer(frame, VI_NAMES[role]))
+    guessed = eq.guess_layers()
+    assert {role: lyr.name() for role, lyr in guessed.items()} == VI_NAMES
+    scenario = QgsApplication.processingRegistry().createAlgorithmById("eipgis:scenario")
+    assert scenario.parameterDefinition("LANDUSE").defaultValue() is None  # the scenario's own park by default
+
+
+@pytest.fixture
+def vietnamese_qgis():
+    from qgis.core import QgsSettings
+
+    settings = QgsSettings()
+    saved = (settings.value("locale/overrideFlag"), settings.value("locale/userLocale"))
+    settings.setValue("locale/overrideFlag", True)
+    settings.setValue("locale/userLocale", "vi")
+    yield
+    settings.setValue("locale/overrideFlag", saved[0] or False)
+    settings.setValue("locale/userLocale", saved[1] or "")
+
+
+def test_processing_titles_in_vietnamese(vietnamese_qgis):
+    _processing()
+    assert QgsApplication.locale() == "vi"
+    alg = QgsApplication.processingRegistry().createAlgorithmById("eipgis:check")
+    assert alg.displayName() == "Kiểm tra khu theo bộ tiêu chí"
+    assert alg.group() == "" and alg.groupId() == ""  # under the provider, not "eipgis › eipgis"
+    labels = {p.name(): p.description() for p in alg.parameterDefinitions()}
+    assert labels["LANDUSE"] == "Lô đất quy hoạch" and labels["BOUNDARY"] == "Ranh giới khu"
+    assert labels["LANDCOVER"] == "Ảnh lớp phủ mặt đất hoặc NDVI"  # QGIS itself adds "[tùy chọn]"
+    assert alg.parameterDefinition("LANG").defaultValue() == 1  # Tiếng Việt
+    assert "Kiểm tra" in alg.shortHelpString()
+    scenario = QgsApplication.processingRegistry().createAlgorithmById("eipgis:scenario")
+    assert scenario.displayName() == "Chạy phương án điều chỉnh"
+
+
+def test_processing_titles_in_english_without_optional_twice():
+    _processing()
+    alg = QgsApplication.processingRegistry().createAlgorithmById("eipgis:check")
+    assert alg.displayName() == "Check park against criteria"
+    landcover = alg.parameterDefinition("LANDCOVER")
+    assert landcover.description() == "Land-cover or NDVI raster"
+    assert "optional" not in landcover.description().lower()
+    assert alg.parameterDefinition("LANG").defaultValue() == 0
+    assert QgsApplication.processingRegistry().providerById("eipgis").name() == "eipgis"
+
+
+def test_processing_log_is_a_table_and_progress_moves(tmp_path):
+    from qgis.core import QgsProcessingContext, QgsProcessingFeedback
+
+    processing = _processing()
+    gpkg = write_park(tmp_path / "sq.gpkg", square_park_layers())
+    feedback = QgsProcessingFeedback()
+    progress: list[float] = []
+    feedback.progressChanged.connect(progress.append)
+    result = processing.run("eipgis:check", {
+        "BOUNDARY": f"{gpkg}|layername=boundary", "LANDUSE": f"{gpkg}|layername=landuse",
+        "OUTPUT": "TEMPORARY_OUTPUT"}, feedback=feedback, context=QgsProcessingContext())
+    # No facilities given: no facilities output; no REPORT_JSON (a JSON block in the log).
+    assert set(result) == {"OUTPUT", "STRIP_OUTPUT", "REPORT", "PASSED", "FAILING"}
+    assert progress and progress == sorted(progress) and progress[-1] == 100 and len(set(progress)) >= 3
+    log = feedback.textLog()
+    assert '"results"' not in log and '"criteria_set"' not in log  # no report JSON in the log
+    table = [line for line in log.splitlines() if line.startswith(("id ", "VN21-"))]
+    assert len(table) >= 7  # the heading and a row per criterion (the console text is monospace)
+    column = table[0].index("criterion")
+    assert all(line[column - 2:column] == "  " for line in table)  # every row starts it in the same place
+    # Without buildings and facilities: green share 9.9 % < 20 %, traffic, P3's plot green and the
+    # strip fail; the two distance/density criteria need layers not given.
+    assert "Khu công nghiệp Thử nghiệm: 4 of 7 criteria fail" in log
+    assert result["FAILING"] == "VN21-LU-GREEN, VN21-LU-TRAFFIC, VN21-PLOT-GREEN, VN21-BUF-STRIP"
+
+
+def test_plugin_without_eipgis_says_what_to_do(monkeypatch):
+    """The plugin folder as QGIS loads it, when QGIS's Python cannot import eipgis."""
+    import importlib.util
+
+    init = Path(eq.plugin_path()) / "eipgis_processing" / "__init__.py"
+    spec = importlib.util.spec_from_file_location("eipgis_processing_probe", init)
+    plugin = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(plugin)
+    monkeypatch.setitem(sys.modules, "eipgis.qgis.processing", None)  # import now fails
+    messages: list[str] = []
+
+    def received(message, tag, level):
+        messages.append(f"{tag}: {message}")
+
+    QgsApplication.messageLog().messageReceived.connect(received)
+    try:
+        stand_in = plugin.classFactory(None)
+        stand_in.initProcessing()
+        stand_in.initGui()
+        stand_in.unload()
+    finally:
+        QgsApplication.messageLog().messageReceived.disconnect(received)
+    assert type(stand_in).__name__ == "MissingEipgis"
+    assert len(messages) == 1  # said once, not a dialog per hook
+    assert "cannot import eipgis" in messages[0] and "python -m eipgis.qgis install" in messages[0]
+    assert messages[0].startswith("eipgis: ")
+
+
+def test_install_writes_the_profile(tmp_path):
+    profiles = tmp_path / "profiles"
+    run = [sys.executable, "-m", "eipgis.qgis", "install", "--profiles-dir", str(profiles)]
+    for _ in range(2):  # a second run replaces what the first wrote
+        done = subprocess.run(run, capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode == 0, done.stderr
+    from qgis.PyQt.QtCore import QSettings
+
+    ini = QSettings(str(profiles / "default" / "QGIS" / "QGIS3.ini"), QSettings.IniFormat)
+    assert ini.value("PythonPlugins/eipgis_processing") in (True, "true")
+    assert ini.value("qgis/customEnvVarsUse") in (True, "true")
+    entries = ini.value("qgis/customEnvVars")
+    site_packages = next(p for p in sys.path if p.startswith(sys.prefix) and p.endswith("site-packages"))
+    assert [e.split("=")[0] for e in entries] == ["prepend|PYTHONPATH", "overwrite|PROJ_DATA"]
+    assert site_packages in entries[0].split("=", 1)[1].split(os.pathsep)
+    assert (Path(entries[1].split("=", 1)[1]) / "proj.db").is_file()
+    assert (profiles / "default" / "python" / "plugins" / "eipgis_processing" / "metadata.txt").is_file()
+    bad = subprocess.run([sys.executable, "-m", "eipgis.qgis", "install", "--profile", "../x",
+                          "--profiles-dir", str(profiles)], capture_output=True, text=True, timeout=120, check=False)
+    assert bad.returncode == 2 and "is not a profile name" in bad.stderr and "Traceback" not in bad.stderr
+
+
+_DESKTOP_PROBE = '''
+import json, os
+from qgis.core import QgsApplication
+from qgis.utils import active_plugins, iface
+provider = QgsApplication.processingRegistry().providerById("eipgis")
+bar = [item.text() for item in iface.messageBar().items()]
+out = {"provider": provider is not None, "plugins": sorted(active_plugins), "bar": bar,
+       "algorithms": sorted(a.id() for a in provider.algorithms()) if provider else [],
+       "PROJ_DATA": os.environ.get("PROJ_DATA")}
+with open(os.environ["EIPGIS_PROBE_OUT"], "w", encoding="utf-8") as f:
+    json.dump(out, f)
+os._exit(0)
+'''
+
+
+def _desktop(tmp_path: Path, config: Path, name: str) -> dict:
+    """Start the QGIS desktop under Xvfb as the desktop menu would (no PYTHONPATH, no venv)."""
+    from _system import require
+
+    xvfb = shutil.which("xvfb-run")
+    require("xvfb-run (X virtual framebuffer)", xvfb is not None and shutil.which("qgis") is not None,
+            install="apt-get install xvfb xauth qgis")
+    probe = tmp_path / "probe.py"
+    probe.write_text(_DESKTOP_PROBE, encoding="utf-8")
+    out = tmp_path / f"{name}.json"
+    env = {"HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
+           "QGIS_CUSTOM_CONFIG_PATH": str(config), "EIPGIS_PROBE_OUT": str(out)}
+    done = subprocess.run([xvfb, "-a", "qgis", "--nologo", "--noversioncheck", "--code", str(probe)],
+                          env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert out.exists(), f"QGIS did not run the probe (exit {done.returncode}): {done.stderr[-3000:]}"
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_desktop_under_xvfb_finds_the_provider(tmp_path):
+    """The documented set-up, then QGIS started as from the menu: eipgis is in the toolbox."""
+    config = tmp_path / "qgis-config"
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",)}
+    env["QGIS_CUSTOM_CONFIG_PATH"] = str(config)
+    done = subprocess.run([sys.executable, "-m", "eipgis.qgis", "install"], env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    seen = _desktop(tmp_path, config, "installed")
+    assert seen["provider"], seen
+    assert "eipgis_processing" in seen["plugins"]
+    assert seen["algorithms"] == ["eipgis:check", "eipgis:scenario"]
+    assert seen["PROJ_DATA"] and (Path(seen["PROJ_DATA"]) / "proj.db").is_file()
+    # The plugin in the profile but eipgis out of reach: a readable message, not a traceback dialog.
+    from qgis.PyQt.QtCore import QSettings
+
+    ini = QSettings(str(config / "profiles" / "default" / "QGIS" / "QGIS3.ini"), QSettings.IniFormat)
+    ini.setValue("qgis/customEnvVarsUse", False)
+    ini.sync()
+    seen = _desktop(tmp_path, config, "without")
+    assert not seen["provider"]
+    assert any("cannot import eipgis" in text and "eipgis.qgis install" in text for text in seen["bar"]), seen

@@ -46,6 +46,16 @@ CHECK_NAMES = (
     "test_qgis_process_bad_input",
     "test_raster_evidence_in_qgis_python",
     "test_versions_are_debians",
+    "test_add_results_layer_order_and_vietnamese_titles",
+    "test_readme_console_snippet_runs_verbatim",
+    "test_processing_output_is_styled_like_add_results",
+    "test_processing_dialog_defaults_from_open_layers",
+    "test_processing_titles_in_vietnamese",
+    "test_processing_titles_in_english_without_optional_twice",
+    "test_processing_log_is_a_table_and_progress_moves",
+    "test_plugin_without_eipgis_says_what_to_do",
+    "test_install_writes_the_profile",
+    "test_desktop_under_xvfb_finds_the_provider",
 )
 
 _PROBE = "import qgis.core, eipgis, pytest, exactextract, rasterio"

@@ -24,6 +24,7 @@ __all__ = [
     "NOT_ASSESSED_WORDS",
     "PLAN_WORDS",
     "PORTFOLIO_WORDS",
+    "QGIS_WORDS",
     "REGISTER_WORDS",
     "WORDS",
     "YES_NO_ANSWERS",
@@ -760,5 +761,109 @@ REGISTER_WORDS: dict[str, dict[str, str]] = {
         "illustrative": "Số dòng có ô minh hoạ: {n} (các ô được đánh dấu không có nguồn).",
         "marked": "Ô minh hoạ",
         "footer": "eipgis {version}; sổ đăng ký: {files}; lập ngày {date}.",
+    },
+}
+
+
+# --- QGIS: layer titles, Processing labels and messages (issue 15) ---------------------------
+
+#: Words of the QGIS bridge and the Processing toolbox, by language (``{park}`` etc. are filled in).
+QGIS_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "land_use": "{park} — land use",
+        "facilities": "{park} — facilities",
+        "strip": "{id}: ungreen isolation strip",
+        "criteria": "{park} — criteria ({set})",
+        "scenario_land_use": "Scenario: {name} — land use",
+        "scenario_criteria": "Scenario: {name} — criteria",
+        "links": "Symbiosis links",
+        "provider": "eipgis — eco-industrial park planning",
+        "check": "Check park against criteria",
+        "check_help": (
+            "Checks an industrial park's layers against a criteria set (built-in vn-qcvn-01-2021 "
+            "or vn-eip-decree-35, or a YAML file) and returns the land-use parcels with the "
+            "criteria each fails, styled by class with failing parcels outlined red. With a "
+            "land-cover or NDVI raster it adds OBS-GREEN (green seen on the ground) and flags "
+            "green parcels that are green on paper only. The layers are guessed from the open "
+            "project by their names and columns; check them before Run."),
+        "scenario": "Run scenario",
+        "scenario_help": (
+            "Applies a scenario file (YAML: rezone, green strip, carve…) to the park and checks "
+            "the new land use against the scenario's criteria set. The park is the layers given "
+            "here or, if none, the GeoPackage the scenario file names."),
+        "boundary": "Park boundary",
+        "landuse": "Land-use parcels",
+        "buildings": "Buildings",
+        "plot_green": "Green inside plots",
+        "facilities_param": "Facilities (with hazard class)",
+        "neighbourhoods": "Neighbourhoods",
+        "criteria_param": "Criteria set (built-in name or YAML file)",
+        "scenario_criteria_param": "Criteria set (default: the scenario's own)",
+        "landcover": "Land-cover or NDVI raster",
+        "green_classes": "Green land-cover codes (default 10,20,30: ESA WorldCover)",
+        "ndvi_min": "Read the raster as NDVI, green at NDVI ≥",
+        "scenario_file": "Scenario file (YAML)",
+        "repair": "Repair invalid geometries (instead of failing)",
+        "lang": "Report language",
+        "output": "Land use with results",
+        "scenario_output": "Scenario land use with results",
+        "facilities_output": "Facilities with results",
+        "strip_output": "Ungreen part of the isolation strip",
+        "report": "Report file (Markdown, JSON or text)",
+        "passed": "Every criterion passes",
+        "failing": "Failing criteria",
+        "reading": "Reading the park's layers…",
+        "checking": "Checking {n} criteria…",
+        "running": "Scenario: {name}",
+        "writing": "Writing the results…",
+        "summary": "{park}: {failed} of {n} criteria fail",
+    },
+    "vi": {
+        "land_use": "{park} — sử dụng đất",
+        "facilities": "{park} — cơ sở sản xuất",
+        "strip": "{id}: dải cách ly chưa có cây xanh",
+        "criteria": "{park} — tiêu chí ({set})",
+        "scenario_land_use": "Phương án: {name} — sử dụng đất",
+        "scenario_criteria": "Phương án: {name} — tiêu chí",
+        "links": "Liên kết cộng sinh",
+        "provider": "eipgis — quy hoạch khu công nghiệp sinh thái",
+        "check": "Kiểm tra khu theo bộ tiêu chí",
+        "check_help": (
+            "Kiểm tra các lớp của khu công nghiệp theo bộ tiêu chí (có sẵn: vn-qcvn-01-2021, "
+            "vn-eip-decree-35, hoặc tệp YAML) và trả về các lô đất kèm những tiêu chí mỗi lô "
+            "không đạt, tô màu theo loại đất, lô không đạt viền đỏ. Với ảnh lớp phủ mặt đất hoặc "
+            "NDVI, thêm OBS-GREEN (cây xanh thực tế) và đánh dấu lô cây xanh chỉ có trên giấy. "
+            "Các lớp được đoán từ dự án đang mở theo tên và cột; hãy kiểm tra trước khi chạy."),
+        "scenario": "Chạy phương án điều chỉnh",
+        "scenario_help": (
+            "Áp dụng tệp phương án (YAML: đổi chức năng lô, dải cây xanh, tách lô…) cho khu và "
+            "kiểm tra lại sử dụng đất mới theo bộ tiêu chí của phương án. Khu là các lớp chọn ở "
+            "đây, hoặc nếu không chọn, tệp GeoPackage mà phương án ghi."),
+        "boundary": "Ranh giới khu",
+        "landuse": "Lô đất quy hoạch",
+        "buildings": "Công trình",
+        "plot_green": "Cây xanh trong lô",
+        "facilities_param": "Cơ sở sản xuất (có cấp nguy hại)",
+        "neighbourhoods": "Khu dân cư",
+        "criteria_param": "Bộ tiêu chí (tên có sẵn hoặc tệp YAML)",
+        "scenario_criteria_param": "Bộ tiêu chí (mặc định: của phương án)",
+        "landcover": "Ảnh lớp phủ mặt đất hoặc NDVI",
+        "green_classes": "Mã lớp phủ cây xanh (mặc định 10,20,30: ESA WorldCover)",
+        "ndvi_min": "Đọc ảnh là NDVI, cây xanh khi NDVI ≥",
+        "scenario_file": "Tệp phương án (YAML)",
+        "repair": "Sửa hình học không hợp lệ (thay vì báo lỗi)",
+        "lang": "Ngôn ngữ báo cáo",
+        "output": "Sử dụng đất kèm kết quả",
+        "scenario_output": "Sử dụng đất theo phương án kèm kết quả",
+        "facilities_output": "Cơ sở sản xuất kèm kết quả",
+        "strip_output": "Phần dải cách ly chưa có cây xanh",
+        "report": "Tệp báo cáo (Markdown, JSON hoặc văn bản)",
+        "passed": "Đạt mọi tiêu chí",
+        "failing": "Tiêu chí không đạt",
+        "reading": "Đang đọc các lớp của khu…",
+        "checking": "Đang kiểm tra {n} tiêu chí…",
+        "running": "Phương án: {name}",
+        "writing": "Đang ghi kết quả…",
+        "summary": "{park}: {failed}/{n} tiêu chí không đạt",
     },
 }

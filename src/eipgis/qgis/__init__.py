@@ -4,10 +4,12 @@ Use it from the QGIS Python console (or any PyQGIS script)::
 
     import eipgis
     from eipgis import qgis as eq
-    park = eq.park_from_layers(boundary="boundary", landuse="landuse", buildings="buildings")
+    G = eipgis.sample_path()
+    park = eq.park_from_layers(boundary=f"{G}|layername=boundary", landuse=f"{G}|layername=landuse")
     report = eipgis.check(park)
     eq.add_results(park=park, report=report)
 
+Set QGIS up once with ``python -m eipgis.qgis install`` (:mod:`eipgis.qgis.install`).
 Nothing is written next to the user's data: results are memory layers in the current project.
 ``qgis`` is imported inside each function, so ``import eipgis.qgis`` works (and fails only on
 use) where QGIS is not installed.
@@ -20,6 +22,7 @@ from .bridge import (
     QgisLayerError,
     add_results,
     from_layer,
+    guess_layers,
     park_from_layers,
     plugin_path,
     qgis_process_env,
@@ -42,6 +45,7 @@ __all__ = [
     "QgisLayerError",
     "add_results",
     "from_layer",
+    "guess_layers",
     "park_from_layers",
     "plugin_path",
     "qgis_process_env",

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._words import QGIS_WORDS, check_lang, without_marks
 from ..errors import CRSError, EipgisError, InputError, LayerError
 from ..indicators import StripDetail
 
@@ -22,6 +23,7 @@ __all__ = [
     "QgisLayerError",
     "add_results",
     "from_layer",
+    "guess_layers",
     "park_from_layers",
     "plugin_path",
     "qgis_process_env",
@@ -468,6 +470,72 @@ def park_from_layers(
     return park.replace(name=park_name)
 
 
+# --- which open layer plays which role -------------------------------------------------------
+
+#: Words in a layer's name (folded: lower case, no marks) that suggest its role in the park.
+_ROLE_WORDS = {
+    "boundary": ("boundary", "ranh gioi"),
+    "landuse": ("landuse", "land use", "land_use", "su dung dat", "quy hoach"),
+    "buildings": ("building", "cong trinh"),
+    "plot_green": ("plot_green", "plot green", "cay xanh"),
+    "facilities": ("facilit", "co so san xuat", "nha may"),
+    "neighbourhoods": ("neighbourhood", "neighborhood", "dan cu"),
+}
+
+
+def _role_score(layer: Any, role: str) -> int:
+    """How well an open vector layer fits a role of the data contract (0: it does not)."""
+    from ..park import LAYERS
+
+    qc = _qgis()
+    spec = LAYERS[role]
+    geometry = layer.geometryType()
+    polygons = geometry == qc.QgsWkbTypes.PolygonGeometry
+    points = geometry == qc.QgsWkbTypes.PointGeometry
+    if not (polygons or (points and "Point" in spec.geometry)):
+        return 0
+    fields = {f.name().lower() for f in layer.fields()}
+    score = 0
+    if spec.columns:
+        if not set(spec.columns) <= fields:
+            return 0
+        score += 4
+    source_layer = layer.source().split("layername=")[-1].split("|")[0] if "layername=" in layer.source() else ""
+    name = without_marks(layer.name()).lower()
+    if source_layer.lower() == role or name == role or name.endswith(f" {role}"):
+        score += 8
+    elif any(word in name for word in _ROLE_WORDS[role]):
+        score += 3
+    if role == "boundary" and polygons and layer.featureCount() == 1 and not {"parcel_id", "landuse"} <= fields:
+        score += 2
+    return score
+
+
+def guess_layers(project: Any = None) -> dict[str, Any]:
+    """The open vector layers that most likely hold each part of a park (role → layer).
+
+    A layer fits a role by its geometry type, the columns the data contract asks for
+    (``parcel_id`` and ``landuse`` for land use, ``facility_id`` and ``hazard_class`` for
+    facilities…) and its name (the GeoPackage layer name, or English or Vietnamese words such as
+    "ranh giới", "cây xanh"); the single polygon without parcel columns is the boundary. Each
+    layer plays at most one role; a role nothing fits is left out. The Processing dialogs use
+    this for their defaults.
+    """
+    qc = _qgis()
+    project = project or qc.QgsProject.instance()
+    layers = [lyr for lyr in project.mapLayers().values()
+              if isinstance(lyr, qc.QgsVectorLayer) and lyr.isValid() and lyr.isSpatial()]
+    scored = sorted(((_role_score(lyr, role), k, role, lyr) for k, lyr in enumerate(layers)
+                     for role in _ROLE_WORDS), key=lambda t: (-t[0], t[1]))
+    found: dict[str, Any] = {}
+    used: set[str] = set()
+    for score, _, role, layer in scored:
+        if score > 0 and role not in found and layer.id() not in used:
+            found[role] = layer
+            used.add(layer.id())
+    return found
+
+
 # --- results as styled layers ----------------------------------------------------------------
 
 
@@ -495,6 +563,59 @@ def _landuse_frame(park: Park, report: ComplianceReport | None) -> gpd.GeoDataFr
     lu["area_ha"] = lu.geometry.area / 10_000
     lu["failing"] = [", ".join(failing.get(str(p), [])) for p in lu["parcel_id"]]
     return lu
+
+
+def _facilities_frame(park: Park, report: ComplianceReport | None) -> gpd.GeoDataFrame:
+    """The park's facilities with a ``failing`` field (the criteria each fails)."""
+    fac = park.facilities.copy()
+    failing = _failing_by_feature(report, "facility_id")
+    fac["failing"] = [", ".join(failing.get(str(f), [])) for f in fac["facility_id"]]
+    return fac
+
+
+def _strip_frames(park: Park, report: ComplianceReport) -> list[tuple[str, gpd.GeoDataFrame]]:
+    """(criterion id, the ungreen part of its isolation strip) for each failing strip criterion."""
+    import geopandas as gpd
+
+    out = []
+    for result in report.results:
+        detail = result.measure.detail if result.measure is not None else None
+        ungreen = detail.ungreen_geometry if isinstance(detail, StripDetail) else None
+        if ungreen is not None and not result.passed and not ungreen.is_empty:
+            out.append((result.id, gpd.GeoDataFrame(
+                {"criterion": [result.id], "ungreen_ha": [float(ungreen.area) / 1e4]},
+                geometry=[ungreen], crs=park.crs)))
+    return out
+
+
+def style_result(layer: Any, kind: str, *, lang: str = "en") -> None:
+    """Style a result layer as :func:`add_results` does.
+
+    ``kind`` is ``"land_use"`` (by class, failing parcels outlined red), ``"facilities"``
+    (grey, failing ones red) or ``"strip"`` (red hatching). The Processing outputs use it too.
+    """
+    if kind == "land_use":
+        _style_landuse(layer, lang=lang)
+    elif kind == "facilities":
+        _style_single(layer, {"color": "#444444", "size": "3", "name": "circle"}, failing_red=True)
+    elif kind == "strip":
+        _style_single(layer, {"color": FAILING_COLOUR, "outline_color": FAILING_COLOUR, "style": "b_diagonal"})
+    else:
+        raise InputError(f"style_result: unknown kind {kind!r}. Fix: use land_use, facilities or strip.")
+
+
+def place_result(layer: Any, kind: str, project: Any = None) -> None:
+    """Move a result layer already in the project's layer tree to its reading place among the
+    results next to it (see :func:`add_results`); the user's own layers stay below them."""
+    qc = _qgis()
+    project = project or qc.QgsProject.instance()
+    node = project.layerTreeRoot().findLayer(layer.id())
+    if node is None:
+        return
+    parent = node.parent()
+    clone = node.clone()
+    parent.removeChildNode(node)
+    _insert_ordered(parent, clone, _rank_of(layer, kind))
 
 
 def _style_landuse(layer: Any, *, lang: str = "en") -> None:
@@ -588,6 +709,40 @@ def _group(project: Any, name: str) -> Any:
     return group if group is not None else root.insertGroup(0, name)
 
 
+#: Drawing order of result layers, top first: points, lines and the strip gaps above the
+#: polygons, a scenario's land use above the park's, tables (no geometry) last.
+_RANKS = {"point": 0, "facilities": 0, "line": 1, "strip": 2, "polygon": 3, "scenario_land_use": 4,
+          "land_use": 5, "table": 6}
+_RANK_KEY = "eipgis/rank"
+
+
+def _rank_of(layer: Any, kind: str | None = None) -> int:
+    qc = _qgis()
+    if kind is None:
+        kind = {qc.QgsWkbTypes.PointGeometry: "point", qc.QgsWkbTypes.LineGeometry: "line",
+                qc.QgsWkbTypes.PolygonGeometry: "polygon"}.get(layer.geometryType(), "table")
+    return _RANKS[kind]
+
+
+def _insert_ordered(group: Any, item: Any, rank: int) -> None:
+    """Put ``item`` (a layer or a layer-tree node) in ``group`` above the results drawn below it
+    (by rank) and above any layer that is not a result, below the other results."""
+    layer = item.layer() if hasattr(item, "layer") else item
+    layer.setCustomProperty(_RANK_KEY, rank)
+    children = group.children()
+    position = len(children)
+    for i, child in enumerate(children):
+        other = child.layer() if hasattr(child, "layer") else None
+        other_rank = other.customProperty(_RANK_KEY) if other is not None else None
+        if other_rank is None or int(other_rank) > rank:
+            position = i
+            break
+    if item is layer:
+        group.insertLayer(position, layer)
+    else:
+        group.insertChildNode(position, item)
+
+
 def add_results(
     *,
     park: Park | None = None,
@@ -619,69 +774,61 @@ def add_results(
     group : str
         Layer-tree group the layers go in (created if missing).
     lang : {"en", "vi"}
-        Language of the class legend.
+        Language of the layer titles and the class legend.
     project : QgsProject, optional
         Default: the current project.
 
     Returns
     -------
     dict
-        Layer title → QgsVectorLayer, as added.
+        Layer title → QgsVectorLayer, as added. In the group, points, lines and the strip gaps
+        are drawn above the polygons, land use at the bottom, tables last.
     """
     qc = _qgis()
     project = project or qc.QgsProject.instance()
     if report is not None and park is None:
         raise InputError("add_results: a report needs the park it is about. Fix: pass park=park.")
+    w = QGIS_WORDS[check_lang(lang)]
     added: dict[str, Any] = {}
 
-    def add(title: str, layer: Any) -> None:
+    def add(title: str, layer: Any, kind: str | None = None) -> None:
         project.addMapLayer(layer, False)
-        _group(project, group).addLayer(layer)
+        _insert_ordered(_group(project, group), layer, _rank_of(layer, kind))
         added[title] = layer
 
     if park is not None:
-        title = f"{park.name} — land use" if lang == "en" else f"{park.name} — sử dụng đất"
+        title = w["land_use"].format(park=park.name)
         lu = to_layer(_landuse_frame(park, report), title)
-        _style_landuse(lu, lang=lang)
-        add(title, lu)
+        style_result(lu, "land_use", lang=lang)
+        add(title, lu, "land_use")
         if not park.facilities.empty:
-            fac = park.facilities.copy()
-            failing = _failing_by_feature(report, "facility_id")
-            fac["failing"] = [", ".join(failing.get(str(f), [])) for f in fac["facility_id"]]
-            layer = to_layer(fac, f"{park.name} — facilities")
-            _style_single(layer, {"color": "#444444", "size": "3", "name": "circle"}, failing_red=True)
-            add(layer.name(), layer)
+            layer = to_layer(_facilities_frame(park, report), w["facilities"].format(park=park.name))
+            style_result(layer, "facilities")
+            add(layer.name(), layer, "facilities")
+    if report is not None and park is not None:
+        for result_id, frame in _strip_frames(park, report):
+            layer = to_layer(frame, w["strip"].format(id=result_id))
+            style_result(layer, "strip")
+            add(layer.name(), layer, "strip")
     if report is not None:
-        for result in report.results:
-            detail = result.measure.detail if result.measure is not None else None
-            ungreen = detail.ungreen_geometry if isinstance(detail, StripDetail) else None
-            if ungreen is not None and not result.passed and not ungreen.is_empty:
-                import geopandas as gpd
-
-                frame = gpd.GeoDataFrame({"criterion": [result.id],
-                                          "ungreen_ha": [float(ungreen.area) / 1e4]},
-                                         geometry=[ungreen],
-                                         crs=park.crs if park is not None else report.crs)
-                layer = to_layer(frame, f"{result.id}: ungreen isolation strip")
-                _style_single(layer, {"color": FAILING_COLOUR, "outline_color": FAILING_COLOUR,
-                                      "style": "b_diagonal"})
-                add(layer.name(), layer)
-        table = to_layer(_results_table(report), f"{report.park} — criteria ({report.criteria_set})")
+        table = to_layer(_results_table(report), w["criteria"].format(park=report.park,
+                                                                      set=report.criteria_set))
         add(table.name(), table)
     if scenario_park is not None:
         sc_report = scenario_report
         sc_park = scenario_park
         if hasattr(scenario_park, "new_park"):  # a ScenarioRun
             sc_park, sc_report = scenario_park.new_park, scenario_report or scenario_park.report
-            sc_name = scenario_park.scenario.name
+            sc = scenario_park.scenario
+            sc_name = (sc.name_vi or sc.name) if lang == "vi" else sc.name
         else:
             sc_name = sc_park.name
-        title = f"Scenario: {sc_name} — land use"
+        title = w["scenario_land_use"].format(name=sc_name)
         layer = to_layer(_landuse_frame(sc_park, sc_report), title)
-        _style_landuse(layer, lang=lang)
-        add(title, layer)
+        style_result(layer, "land_use", lang=lang)
+        add(title, layer, "scenario_land_use")
         if sc_report is not None:
-            table = to_layer(_results_table(sc_report), f"Scenario: {sc_name} — criteria")
+            table = to_layer(_results_table(sc_report), w["scenario_criteria"].format(name=sc_name))
             add(table.name(), table)
     if links is not None:
         frame = links.links if hasattr(links, "links") else links
@@ -690,7 +837,7 @@ def add_results(
                 f"add_results: the links have no {link_column!r} column (columns: "
                 f"{', '.join(map(str, frame.columns))}). Fix: pass link_column=…"
             )
-        layer = to_layer(frame, "Symbiosis links")
+        layer = to_layer(frame, w["links"])
         _style_links(layer, link_column)
         add(layer.name(), layer)
     return added
@@ -710,20 +857,22 @@ def qgis_process_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
 
     ``QGIS_PLUGINPATH`` gets :func:`plugin_path`; ``PYTHONPATH`` gets the folder eipgis is
     imported from and this interpreter's site-packages (QGIS embeds the system Python, which
-    does not read a virtual environment's ``.pth`` files); ``PYTHONHOME`` is that Python's home
+    does not read a virtual environment's ``.pth`` files); ``PROJ_DATA`` PROJ's data folder;
+    ``PYTHONHOME`` is that Python's home
     and ``QT_QPA_PLATFORM`` is ``offscreen``, unless set. Print the lines for a shell with
     ``python -m eipgis.qgis``.
     """
     import os
-    import site
     import sys
 
+    from .install import proj_data_dir, python_paths
+
     env = dict(os.environ if base is None else base)
-    here = str(Path(__file__).resolve().parents[2])
-    venv = [p for p in site.getsitepackages()
-            if sys.prefix != sys.base_prefix and p.startswith(sys.prefix) and Path(p).is_dir()]
-    paths = [here, *venv, *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]]
+    paths = [*python_paths(), *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]]
     env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+    proj = proj_data_dir()
+    if proj and not env.get("PROJ_DATA"):
+        env["PROJ_DATA"] = proj
     plugin_paths = [plugin_path(), *[p for p in env.get("QGIS_PLUGINPATH", "").split(os.pathsep) if p]]
     env["QGIS_PLUGINPATH"] = os.pathsep.join(dict.fromkeys(plugin_paths))
     env.setdefault("QT_QPA_PLATFORM", "offscreen")

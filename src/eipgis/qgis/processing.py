@@ -15,6 +15,7 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingException,
+    QgsProcessingLayerPostProcessorInterface,
     QgsProcessingOutputBoolean,
     QgsProcessingOutputString,
     QgsProcessingParameterBoolean,
@@ -29,27 +30,46 @@ from qgis.core import (
     QgsProcessingProvider,
 )
 
+from .._words import QGIS_WORDS
 from ..errors import EipgisError
 
-__all__ = ["CheckParkAlgorithm", "EipgisPlugin", "EipgisProvider", "RunScenarioAlgorithm"]
+__all__ = ["CheckParkAlgorithm", "EipgisPlugin", "EipgisProvider", "RunScenarioAlgorithm", "ui_lang"]
 
 _LANGS = ["en", "vi"]
 _POLY = [QgsProcessing.TypeVectorPolygon]
+#: Parameter key, park role, word key of its label, geometry types.
 _LAYER_PARAMS = (
-    ("BOUNDARY", "boundary", "Park boundary (ranh giới khu)", _POLY),
-    ("LANDUSE", "landuse", "Land-use parcels (lô đất quy hoạch)", _POLY),
-    ("BUILDINGS", "buildings", "Buildings (công trình)", _POLY),
-    ("PLOT_GREEN", "plot_green", "Green inside plots (cây xanh trong lô)", _POLY),
-    ("FACILITIES", "facilities", "Facilities with hazard class (cơ sở sản xuất)",
-     [QgsProcessing.TypeVectorAnyGeometry]),
-    ("NEIGHBOURHOODS", "neighbourhoods", "Neighbourhoods (khu dân cư)", _POLY),
+    ("BOUNDARY", "boundary", "boundary", _POLY),
+    ("LANDUSE", "landuse", "landuse", _POLY),
+    ("BUILDINGS", "buildings", "buildings", _POLY),
+    ("PLOT_GREEN", "plot_green", "plot_green", _POLY),
+    ("FACILITIES", "facilities", "facilities_param", [QgsProcessing.TypeVectorAnyGeometry]),
+    ("NEIGHBOURHOODS", "neighbourhoods", "neighbourhoods", _POLY),
 )
 
 
+def ui_lang() -> str:
+    """The language of QGIS's user interface, if eipgis speaks it ("vi"), else "en"."""
+    locale = str(QgsApplication.locale() or "")
+    return "vi" if locale.lower().startswith("vi") else "en"
+
+
+def _words() -> dict[str, str]:
+    return QGIS_WORDS[ui_lang()]
+
+
 def _add_park_parameters(alg: QgsProcessingAlgorithm, *, required: bool) -> None:
-    for key, role, title, types in _LAYER_PARAMS:
+    """The park's layer parameters, defaulting to the open layers that fit each role."""
+    from .bridge import guess_layers
+
+    w = _words()
+    guessed = guess_layers()
+    for key, role, label, types in _LAYER_PARAMS:
         optional = not required or role not in ("boundary", "landuse")
-        alg.addParameter(QgsProcessingParameterVectorLayer(key, title, types, optional=optional))
+        layer = guessed.get(role) if required else None
+        alg.addParameter(QgsProcessingParameterVectorLayer(
+            key, w[label], types, defaultValue=layer.id() if layer is not None else None,
+            optional=optional))
 
 
 def _park(alg: QgsProcessingAlgorithm, parameters: dict[str, Any], context: Any) -> Any:
@@ -63,18 +83,72 @@ def _park(alg: QgsProcessingAlgorithm, parameters: dict[str, Any], context: Any)
     return park_from_layers(**layers, repair=repair)
 
 
-def _write_parcels(alg: QgsProcessingAlgorithm, parameters: dict[str, Any], context: Any,
-                   park: Any, report: Any) -> str:
-    from .bridge import _landuse_frame, to_layer
+class _ResultStyle(QgsProcessingLayerPostProcessorInterface):
+    """Styles and places an output as add_results does, once QGIS has loaded it."""
 
-    layer = to_layer(_landuse_frame(park, report), "landuse")
-    sink, dest_id = alg.parameterAsSink(parameters, "OUTPUT", context, layer.fields(),
+    def __init__(self, kind: str, lang: str) -> None:
+        super().__init__()
+        self.kind = kind
+        self.lang = lang
+
+    def postProcessLayer(self, layer: Any, context: Any, feedback: Any) -> None:
+        from .bridge import place_result, style_result
+
+        if layer is not None:
+            style_result(layer, self.kind, lang=self.lang)
+            place_result(layer, self.kind, context.project())
+            layer.triggerRepaint()
+
+
+#: QGIS keeps only a C++ pointer to a post-processor: the Python objects must stay alive here.
+_STYLERS: dict[str, _ResultStyle] = {}
+
+
+def _write_sink(alg: QgsProcessingAlgorithm, parameters: dict[str, Any], context: Any, key: str,
+                frame: Any, title: str, kind: str, lang: str) -> str | None:
+    """Write ``frame`` to the output ``key``; named ``title`` and styled when QGIS loads it."""
+    from .bridge import to_layer
+
+    layer = to_layer(frame, kind)
+    sink, dest_id = alg.parameterAsSink(parameters, key, context, layer.fields(),
                                         layer.wkbType(), layer.crs())
     if sink is None:
-        raise QgsProcessingException("cannot create the output layer (OUTPUT).")
+        if key == "OUTPUT":
+            raise QgsProcessingException("cannot create the output layer (OUTPUT).")
+        return None  # an optional output the user skipped
     for feature in layer.getFeatures():
         sink.addFeature(feature, QgsFeatureSink.FastInsert)
-    return dest_id
+    if context.willLoadLayerOnCompletion(dest_id):
+        details = context.layerToLoadOnCompletionDetails(dest_id)
+        details.name = title
+        _STYLERS[dest_id] = _ResultStyle(kind, lang)
+        details.setPostProcessor(_STYLERS[dest_id])
+    return str(dest_id)
+
+
+def _write_layers(alg: QgsProcessingAlgorithm, parameters: dict[str, Any], context: Any,
+                  park: Any, report: Any, title: str, lang: str) -> dict[str, Any]:
+    """The parcels, and the facilities and strip gaps when the algorithm has those outputs."""
+    from .bridge import _facilities_frame, _landuse_frame, _strip_frames
+
+    w = QGIS_WORDS[lang]
+    out = {"OUTPUT": _write_sink(alg, parameters, context, "OUTPUT", _landuse_frame(park, report),
+                                 title, "land_use", lang)}
+    if alg.parameterDefinition("FACILITIES_OUTPUT") is None:
+        return out
+    if not park.facilities.empty:
+        out["FACILITIES_OUTPUT"] = _write_sink(
+            alg, parameters, context, "FACILITIES_OUTPUT", _facilities_frame(park, report),
+            w["facilities"].format(park=park.name), "facilities", lang)
+    strips = _strip_frames(park, report)
+    if strips:
+        import pandas as pd
+
+        frame = pd.concat([f for _, f in strips], ignore_index=True)
+        out["STRIP_OUTPUT"] = _write_sink(
+            alg, parameters, context, "STRIP_OUTPUT", frame,
+            w["strip"].format(id=", ".join(i for i, _ in strips)), "strip", lang)
+    return out
 
 
 def _write_report(path: str, report: Any, lang: str, extra_markdown: str = "") -> None:
@@ -93,11 +167,22 @@ def _write_report(path: str, report: Any, lang: str, extra_markdown: str = "") -
 
 
 class _Base(QgsProcessingAlgorithm):
+    _name = ""
+
+    def name(self) -> str:
+        return self._name
+
+    def displayName(self) -> str:
+        return _words()[self._name]
+
+    def shortHelpString(self) -> str:
+        return _words()[f"{self._name}_help"]
+
     def group(self) -> str:
-        return "eipgis"
+        return ""  # directly under the provider "eipgis", not "eipgis › eipgis"
 
     def groupId(self) -> str:
-        return "eipgis"
+        return ""
 
     def createInstance(self) -> QgsProcessingAlgorithm:
         return type(self)()
@@ -106,73 +191,69 @@ class _Base(QgsProcessingAlgorithm):
         # pandas/GEOS work on the project's layers: run in the main thread, not a worker.
         return super().flags() | QgsProcessingAlgorithm.FlagNoThreading
 
-    def _outputs(self) -> None:
-        self.addOutput(QgsProcessingOutputBoolean("PASSED", "Every criterion passes"))
-        self.addOutput(QgsProcessingOutputString("FAILING", "Failing criteria"))
-        self.addOutput(QgsProcessingOutputString("REPORT_JSON", "Report (JSON)"))
-
     def _common(self, output_title: str) -> None:
         """The options and outputs every eipgis algorithm has."""
-        self.addParameter(QgsProcessingParameterBoolean(
-            "REPAIR", "Repair invalid geometries (instead of failing)", defaultValue=False))
+        w = _words()
+        self.addParameter(QgsProcessingParameterBoolean("REPAIR", w["repair"], defaultValue=False))
         self.addParameter(QgsProcessingParameterEnum(
-            "LANG", "Report language", options=["English", "Tiếng Việt"], defaultValue=0))
+            "LANG", w["lang"], options=["English", "Tiếng Việt"], defaultValue=_LANGS.index(ui_lang())))
         self.addParameter(QgsProcessingParameterFeatureSink(
-            "OUTPUT", output_title, QgsProcessing.TypeVectorPolygon))
+            "OUTPUT", w[output_title], QgsProcessing.TypeVectorPolygon))
         self.addParameter(QgsProcessingParameterFileDestination(
-            "REPORT", "Report", "Markdown (*.md);;JSON (*.json);;Text (*.txt)", optional=True,
+            "REPORT", w["report"], "Markdown (*.md);;JSON (*.json);;Text (*.txt)", optional=True,
             createByDefault=False))
-        self._outputs()
+        self.addOutput(QgsProcessingOutputBoolean("PASSED", w["passed"]))
+        self.addOutput(QgsProcessingOutputString("FAILING", w["failing"]))
+
+    def _lang(self, parameters: dict[str, Any], context: Any) -> str:
+        return _LANGS[self.parameterAsEnum(parameters, "LANG", context)]
 
     def _finish(self, parameters: dict[str, Any], context: Any, feedback: Any, park: Any,
-                report: Any, changes: str = "") -> dict[str, Any]:
-        """Write the parcels and the report, and return the algorithm's outputs."""
-        lang = _LANGS[self.parameterAsEnum(parameters, "LANG", context)]
-        dest = _write_parcels(self, parameters, context, park, report)
+                report: Any, title: str, changes: str = "") -> dict[str, Any]:
+        """Write the parcels and the report, log the table, and return the algorithm's outputs."""
+        lang = self._lang(parameters, context)
+        w = QGIS_WORDS[lang]
+        feedback.setProgress(80)
+        feedback.pushInfo(w["writing"])
+        layers = _write_layers(self, parameters, context, park, report, title, lang)
         report_path = self.parameterAsFileOutput(parameters, "REPORT", context)
         _write_report(report_path, report, lang, changes)
-        feedback.pushInfo(report.to_table(lang=lang))
-        return {"OUTPUT": dest, "REPORT": report_path, "PASSED": report.passed,
-                "FAILING": ", ".join(r.id for r in report.failing),
-                "REPORT_JSON": report.to_json(indent=None)}
+        feedback.pushInfo(w["summary"].format(park=report.park, failed=len(report.failing),
+                                              n=len(report.results)))
+        for line in report.to_table(lang=lang).splitlines():  # monospace, so the columns align
+            feedback.pushConsoleInfo(line)
+        feedback.setProgress(100)
+        return {**layers, "REPORT": report_path, "PASSED": report.passed,
+                "FAILING": ", ".join(r.id for r in report.failing)}
 
 
 class CheckParkAlgorithm(_Base):
     """Check the park's layers against a criteria set (optionally with a land-cover raster)."""
 
-    def name(self) -> str:
-        return "check"
-
-    def displayName(self) -> str:
-        return "Check park against criteria"
-
-    def shortHelpString(self) -> str:
-        return (
-            "Checks an industrial park's layers against a criteria set (built-in "
-            "vn-qcvn-01-2021 or vn-eip-decree-35, or a YAML file) and returns the land-use "
-            "parcels with the criteria each fails. With a land-cover or NDVI raster it adds "
-            "OBS-GREEN (green seen on the ground) and flags green parcels that are green on "
-            "paper only.\n\nKiểm tra khu công nghiệp theo bộ tiêu chí (QCVN 01:2021/BXD, "
-            "Nghị định 35/2022/NĐ-CP)."
-        )
+    _name = "check"
 
     def initAlgorithm(self, config: Any = None) -> None:
+        w = _words()
         _add_park_parameters(self, required=True)
         self.addParameter(QgsProcessingParameterString(
-            "CRITERIA", "Criteria set (built-in name or YAML path)", defaultValue="vn-qcvn-01-2021"))
-        self.addParameter(QgsProcessingParameterRasterLayer(
-            "LANDCOVER", "Land-cover or NDVI raster (optional)", optional=True))
-        self.addParameter(QgsProcessingParameterString(
-            "GREEN_CLASSES", "Green land-cover codes (default 10,20,30: ESA WorldCover)",
-            optional=True))
+            "CRITERIA", w["criteria_param"], defaultValue="vn-qcvn-01-2021"))
+        self.addParameter(QgsProcessingParameterRasterLayer("LANDCOVER", w["landcover"], optional=True))
+        self.addParameter(QgsProcessingParameterString("GREEN_CLASSES", w["green_classes"], optional=True))
         self.addParameter(QgsProcessingParameterNumber(
-            "NDVI_MIN", "Read the raster as NDVI, green at NDVI ≥", type=QgsProcessingParameterNumber.Double,
+            "NDVI_MIN", w["ndvi_min"], type=QgsProcessingParameterNumber.Double,
             optional=True, minValue=-1.0, maxValue=1.0))
-        self._common("Land use with results")
+        self._common("output")
+        self.addParameter(QgsProcessingParameterFeatureSink(
+            "FACILITIES_OUTPUT", w["facilities_output"], QgsProcessing.TypeVectorAnyGeometry,
+            optional=True, createByDefault=True))
+        self.addParameter(QgsProcessingParameterFeatureSink(
+            "STRIP_OUTPUT", w["strip_output"], QgsProcessing.TypeVectorPolygon,
+            optional=True, createByDefault=True))
 
     def processAlgorithm(self, parameters: dict[str, Any], context: Any, feedback: Any) -> dict[str, Any]:
         from ..criteria import check, load_criteria
 
+        w = QGIS_WORDS[self._lang(parameters, context)]
         try:
             cset = load_criteria(self.parameterAsString(parameters, "CRITERIA", context)
                                  or "vn-qcvn-01-2021")
@@ -186,10 +267,16 @@ class CheckParkAlgorithm(_Base):
                 path = raster_layer.source()
                 raster.check_raster(path)
                 cset = raster.with_observed_green(cset, path, green_classes=classes, ndvi_min=ndvi)
-            feedback.pushInfo("Reading the park's layers…")
+            feedback.setProgress(5)
+            feedback.pushInfo(w["reading"])
             park = _park(self, parameters, context)
-            feedback.pushInfo(f"{park!r}")
-            return self._finish(parameters, context, feedback, park, check(park, cset))
+            feedback.setProgress(30)
+            if feedback.isCanceled():
+                return {}
+            feedback.pushInfo(w["checking"].format(n=len(cset.criteria)))
+            report = check(park, cset)
+            return self._finish(parameters, context, feedback, park, report,
+                                w["land_use"].format(park=park.name))
         except EipgisError as exc:
             raise QgsProcessingException(str(exc)) from None
 
@@ -197,40 +284,33 @@ class CheckParkAlgorithm(_Base):
 class RunScenarioAlgorithm(_Base):
     """Apply a scenario file to the park and check the result."""
 
-    def name(self) -> str:
-        return "scenario"
-
-    def displayName(self) -> str:
-        return "Run scenario"
-
-    def shortHelpString(self) -> str:
-        return (
-            "Applies a scenario file (YAML: rezone, green strip, carve…) to the park and checks "
-            "the new land use against the scenario's criteria set. The park is the layers given "
-            "here or, if none, the GeoPackage the scenario file names.\n\nÁp dụng phương án "
-            "điều chỉnh quy hoạch và kiểm tra lại theo bộ tiêu chí."
-        )
+    _name = "scenario"
 
     def initAlgorithm(self, config: Any = None) -> None:
-        self.addParameter(QgsProcessingParameterFile(
-            "SCENARIO", "Scenario file (YAML)", extension="yaml"))
+        w = _words()
+        self.addParameter(QgsProcessingParameterFile("SCENARIO", w["scenario_file"], extension="yaml"))
         _add_park_parameters(self, required=False)
         self.addParameter(QgsProcessingParameterString(
-            "CRITERIA", "Criteria set (default: the scenario's own)", optional=True))
-        self._common("Scenario land use with results")
+            "CRITERIA", w["scenario_criteria_param"], optional=True))
+        self._common("scenario_output")
 
     def processAlgorithm(self, parameters: dict[str, Any], context: Any, feedback: Any) -> dict[str, Any]:
         from ..plans.scenario import Scenario
 
+        lang = self._lang(parameters, context)
+        w = QGIS_WORDS[lang]
         try:
             scenario = Scenario.from_yaml(self.parameterAsFile(parameters, "SCENARIO", context))
+            name = (scenario.name_vi or scenario.name) if lang == "vi" else scenario.name
+            feedback.setProgress(5)
+            feedback.pushInfo(w["reading"])
             park = _park(self, parameters, context)
             criteria = self.parameterAsString(parameters, "CRITERIA", context) or None
-            feedback.pushInfo(f"Scenario: {scenario.name}")
+            feedback.setProgress(20)
+            feedback.pushInfo(w["running"].format(name=name))
             run = scenario.run(park, criteria=criteria)
-            lang = _LANGS[self.parameterAsEnum(parameters, "LANG", context)]
             return self._finish(parameters, context, feedback, run.new_park, run.report,
-                                run.changes_markdown(lang=lang))
+                                w["scenario_land_use"].format(name=name), run.changes_markdown(lang=lang))
         except EipgisError as exc:
             raise QgsProcessingException(str(exc)) from None
 
@@ -247,7 +327,7 @@ class EipgisProvider(QgsProcessingProvider):
     def longName(self) -> str:
         from .. import __version__
 
-        return f"eipgis {__version__} — eco-industrial park planning"
+        return f"{_words()['provider']} ({__version__})"
 
     def loadAlgorithms(self) -> None:
         self.addAlgorithm(CheckParkAlgorithm())
