@@ -91,6 +91,11 @@ def assess(
         with io.atomic_path(out / "invest" / "macc.png", overwrite=True) as tmp:
             tmp.write_bytes(invest.macc)
         files += (out / "invest" / "macc.png",)
+    # The Tằng Loỏng history 2022–2026 recorded into a monitoring store, and its summary (issue 11).
+    monitoring = tang_loong_monitoring(out, lang)
+    if monitoring is not None:
+        files += monitoring[0]
+        tables.append("\n" + monitoring[1])
     if network is not None:
         files += tuple(network.write(out / "symbiosis", overwrite=True))
         tables.append(f"\nSymbiosis: {network.summary['links']} links, "
@@ -173,12 +178,66 @@ def tang_loong_investment(park: Park, network: SymbiosisResult, lang: str) -> _I
 
 
 def tang_loong_tables(park: Park) -> dict[str, pd.DataFrame] | None:
-    """The flow inventory beside the sample as the table ``flows`` of the data criteria."""
+    """The flow inventory and the register beside the sample, as the data criteria's ``flows``
+    and ``register`` (its current state)."""
     from . import sample_path
-    from .symbiosis import read_flows
+    from .symbiosis import criteria_tables
 
-    flows = Path(sample_path()).parent / "tang_loong_flows.csv"
-    return {"flows": read_flows(flows, park)} if flows.exists() else None
+    folder = Path(sample_path()).parent
+    flows, register = folder / "tang_loong_flows.csv", folder / "tang_loong_register.csv"
+    tables = criteria_tables(park, flows=flows if flows.exists() else None,
+                             register=register if register.exists() else None)
+    return tables or None
+
+
+#: The criteria set the history is recorded with: it extends the dated predecessors, so each year
+#: is judged by the rules in force then (Decree 82/2018 until 2022-07-15, then Decree 35/2022).
+MONITORING_SET = "vn-eip-decree-35"
+
+
+def tang_loong_monitoring(out: Path, lang: str) -> tuple[tuple[Path, ...], str] | None:
+    """Record the illustrative yearly snapshots (``tang_loong_history/``) into
+    ``tang_loong_monitoring.gpkg``, write the dashboard, and return the files and the summary table.
+
+    Each year is recorded at its 31 December (today for the current year) with the rules then in
+    force. Returns None when the history is not installed beside the sample.
+    """
+    import datetime as dt
+
+    from . import io, sample_path
+    from ._monitor_view_cli import show_text, write_monitor_report
+    from .criteria import check
+    from .monitor import open_store, record, series
+    from .park import load_park
+    from .symbiosis import criteria_tables
+
+    def sample_file(name: str) -> Path | None:
+        path = Path(sample_path()).parent / name
+        return path if path.exists() else None
+
+    folder = Path(sample_path()).parent / "tang_loong_history"
+    years = sorted(folder.glob("tang_loong_20[0-9][0-9].gpkg"))
+    if not years:
+        return None
+    store_path = out / "tang_loong_monitoring.gpkg"
+    dashboard = out / "tang_loong_monitoring.html"
+    today = dt.date.today()
+    with io.atomic_path(store_path, overwrite=True) as tmp, open_store(tmp) as store:
+        for path in years:
+            year = int(path.stem.rsplit("_", 1)[1])
+            day = min(dt.date(year, 12, 31), today)
+            park = load_park(path)
+            # the register as it stood that day (the flow inventory describes today's tenants only)
+            data = criteria_tables(park, register=sample_file("tang_loong_register.csv"), as_of=day)
+            report = check(park, MONITORING_SET, tables=data, as_of=day)
+            record(store, park, report, date=day, name="Tằng Loỏng", tables=data)
+        frame = series(store)
+        text = show_text(frame, fmt="table", lang=lang)
+        write_monitor_report(frame, dashboard, snapshot=store.snapshot, lang=lang, overwrite=True)
+    heading = ("Monitoring 2022–2026 (illustrative history; tang_loong_monitoring.gpkg, "
+               "tang_loong_monitoring.html):" if lang == "en" else
+               "Theo dõi 2022–2026 (lịch sử minh họa; tang_loong_monitoring.gpkg, tang_loong_monitoring.html):")
+    return (store_path, dashboard), f"{heading}\n\n{text}"
 
 
 def tang_loong_comparison(park: Park) -> pd.DataFrame | None:
