@@ -20,7 +20,7 @@ PACKAGE = Path(eipgis.__file__).resolve().parent
 #: Lowest first. A unit is a top-level module or a subpackage of eipgis.
 LAYERS: list[tuple[str, ...]] = [
     ("errors",),
-    ("_validate", "_yamlfile", "io", "_provinces", "crs", "landuse", "expr", "_words", "_markup",
+    ("_validate", "_yamlfile", "io", "_postgres", "_provinces", "crs", "landuse", "expr", "_words", "_markup",
      "_hazard", "_tables", "_enterprises"),
     ("park",),
     ("_zonal", "synth"),

@@ -178,7 +178,10 @@ def park_files(park: PathLike) -> list[Path]:
     """The files a park is read from: the GeoPackage, or a folder's layer files and their sidecars.
 
     A shapefile's ``.dbf``, ``.shx``, ``.prj``… count, and so do GeoPackage ``-wal``/``-shm`` files.
+    A park in a database (``postgresql://…``) has no file.
     """
+    if str(park).startswith(("postgresql://", "postgres://")):
+        return []
     p = Path(park)
     if not p.is_dir():
         return [p, Path(f"{p}-wal"), Path(f"{p}-shm"), Path(f"{p}-journal")]

@@ -180,9 +180,11 @@ def load_park(
 
     Parameters
     ----------
-    path : path
+    path : path or URL
         A GeoPackage, or a folder with one file per layer (``boundary.geojson``,
-        ``landuse.shp``…), holding the layers of the data contract.
+        ``landuse.shp``…), holding the layers of the data contract; or a PostgreSQL/PostGIS
+        schema, ``postgresql://user@host/db?schema=hoa_khanh``, whose tables are named like
+        the layers (geometry from each table's PostGIS column, ``enterprises`` as a plain table).
     crs : CRS-like, optional
         The metric CRS to measure in (``"EPSG:9208"``, a province name, ``"utm"``…). By
         default a projected CRS of the boundary is kept; a geographic one inside Vietnam becomes
@@ -210,6 +212,15 @@ def load_park(
     'EPSG:9208'
     """
     source = str(path)
+    from . import _postgres
+
+    if _postgres.is_url(source):  # a schema of a PostgreSQL/PostGIS database, tables named as layers
+        tables = _postgres.read_layers(source, (*LAYERS, "enterprises"), error=LayerError)
+        shown = _postgres.split_url(source, "public")[2]
+        db_enterprises = tables.pop("enterprises", None)
+        return _build(dict(tables), {}, found=list(tables), crs=crs, repair=repair,
+                      landuse_mapping=landuse_mapping, source=shown, in_memory=False,
+                      enterprises=db_enterprises)
     available = _io.list_layers(path)
     frames: dict[str, Any] = {
         layer: _io.read_layer(available[layer], layer) for layer in LAYERS if layer in available

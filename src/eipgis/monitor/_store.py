@@ -29,7 +29,6 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ..errors import InputError
 
@@ -232,21 +231,16 @@ class _Postgres(_Backend):
     mark = "%s"
 
     def __init__(self, url: str) -> None:
+        from .._postgres import connect as pg_connect
+        from .._postgres import split_url
+
         psycopg = _psycopg()
-        parts = urlsplit(url)
-        query = parse_qsl(parts.query, keep_blank_values=True)
-        schema = next((v for k, v in query if k == "schema"), "monitor") or "monitor"
-        conninfo = urlunsplit(parts._replace(query=urlencode([(k, v) for k, v in query if k != "schema"])))
-        safe = urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1]))  # no password shown
+        _, schema_given, safe = split_url(url)
+        schema = schema_given or "monitor"
         self.where = safe
         self.errors = psycopg.Error
         self.unique = psycopg.errors.UniqueViolation
-        try:
-            self.con = psycopg.connect(conninfo, connect_timeout=10, autocommit=True)  # one transaction per `with`
-        except psycopg.Error as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise MonitorError(f"monitoring store {safe}: cannot connect to PostgreSQL ({first}); check "
-                               "the server, the user and the database in the URL.") from None
+        self.con = pg_connect(url, what="monitoring store", error=MonitorError)  # one transaction per `with`
         self.schema = schema
         try:
             meta = f"{_pg_ident(schema)}.{PREFIX}meta"
