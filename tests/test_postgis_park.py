@@ -95,7 +95,8 @@ def test_eipgis_check_and_portfolio_read_the_schema(db_url, tmp_path, capsys):
     code, _, err = run_cli(["portfolio", "--list", listing, "--workers", 1, "-o", tmp_path / "pf"], capsys)
     assert code == 0, err
     parks = json.loads((tmp_path / "pf" / "portfolio.json").read_text(encoding="utf-8"))["parks"]
-    assert [p["failing"] for p in parks][0] == [p["failing"] for p in parks][1]
+    from_db, from_file = parks
+    assert from_db["failing"] == from_file["failing"]
 
 
 def test_unreachable_database_and_missing_schema_are_one_clear_error(db_url, tmp_path, capsys):

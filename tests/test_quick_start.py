@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def _quick_start_commands() -> list[str]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     section = text.split("## Quick start", 1)[1].split("\n## ", 1)[0]
-    return [block.strip() for block in re.findall(r"```\n(.*?)```", section, flags=re.S)]
+    return [block.strip() for block in re.findall(r"```\n(.*?)```", section, flags=re.DOTALL)]
 
 
 def test_two_commands_each_in_a_virtual_environment():
