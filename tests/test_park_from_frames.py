@@ -93,11 +93,12 @@ def test_extras_carried_in_the_park_crs(square_layers):
     roads = gpd.GeoDataFrame({"name": ["Đường D1"]}, geometry=[b(10, 0, 1000, 100)], crs=CRS)
     roads_4326 = roads.to_crs(4326)
     park = eipgis.park_from_frames(**square_layers, extras={"roads": roads_4326,
-                                                            "enterprises": pd.DataFrame({"a": [1]})})
+                                                            "contacts": pd.DataFrame({"a": [1]})})
     assert list(park.extras) == ["roads"]
     assert park.extras["roads"].crs == park.crs
     assert park.extras["roads"].geometry.iloc[0].area == pytest.approx(99_000, rel=1e-6)
-    assert park.notes == ("enterprises: a table without geometry, not carried among the park's layers",)
+    # (an `enterprises` table is read as the park's enterprises, not as an extra: test_data_criteria)
+    assert park.notes == ("contacts: a table without geometry, not carried among the park's layers",)
 
 
 def test_synthetic_park_built_in_memory():
