@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from .criteria import ComplianceReport, CriteriaSet, check, load_criteria
     from .expr import ExprError
     from .indicators import INDICATORS, Measure, indicator
+    from .invest.measures import InvestError
+    from .monitor._store import MonitorError
     from .park import Park, load_park, park_from_frames
     from .plans.ops import ScenarioError
     from .plans.scenario import Scenario, compare
@@ -55,8 +57,10 @@ __all__ = [
     "ExprError",
     "InfeasibleError",
     "InputError",
+    "InvestError",
     "LayerError",
     "Measure",
+    "MonitorError",
     "NetworkError",
     "OutputError",
     "Park",
@@ -92,6 +96,8 @@ _LAZY = {
     "ScenarioError": "plans.ops",
     "ExprError": "expr",
     "RasterError": "raster",
+    "InvestError": "invest.measures",
+    "MonitorError": "monitor._store",
     "RegisterError": "symbiosis.register",
     "RegisterBusyError": "symbiosis.register",
     "NetworkError": "symbiosis.network",
