@@ -247,3 +247,15 @@ def test_shipped_catalogue_and_benchmarks_carry_sources_and_status():
     params = load_parameters()
     assert params["emission_factors"]["grid_electricity"]["value"] == 0.6592
     assert {"electricity", "water"} <= set(params["prices"])
+
+
+def test_no_candidate_writes_the_intensities_and_says_why(tmp_path, capsys):
+    folder = _folder_park(tmp_path)
+    (folder / "enterprises.csv").write_text("enterprise_id,sector,workers\nE1,steel,10\n", encoding="utf-8")
+    out = tmp_path / "out"
+    code, _, err = run_cli(["invest", "--recp", folder, "-o", out], capsys)
+    assert code == 0 and "no RECP candidate" in err, err
+    assert sorted(p.name for p in out.iterdir()) == ["recp_candidates.csv", "recp_intensities.csv"]
+    table = pd.read_csv(out / "recp_intensities.csv")
+    assert table["intensity"].isna().all()  # workers alone give no intensity: nothing to divide
+    assert (table["note"].str.contains("not computed")).all()
