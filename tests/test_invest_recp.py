@@ -208,6 +208,12 @@ def test_cli_writes_intensities_candidates_and_appraises_them(tmp_path, capsys):
     assert code == 0, err
     again = json.loads((tmp_path / "again" / "measures.json").read_text(encoding="utf-8"))
     assert again["measures"][0]["payback_years"] == pytest.approx(1.0)
+    # its case names the parameters this measure uses (price, discount rate), not the link unit costs
+    case = tmp_path / "case.md"
+    code, _, err = run_cli(["invest", tmp_path / "edited.csv", "--case", "R-E1-vsd", "-o", case], capsys)
+    assert code == 0, err
+    text = case.read_text(encoding="utf-8")
+    assert "prices.electricity (unverified)" in text and "costs." not in text
 
 
 @pytest.mark.parametrize(("name", "text", "expected"), [
