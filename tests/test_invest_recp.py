@@ -213,7 +213,7 @@ def test_cli_writes_intensities_candidates_and_appraises_them(tmp_path, capsys):
     code, _, err = run_cli(["invest", tmp_path / "edited.csv", "--case", "R-E1-vsd", "-o", case], capsys)
     assert code == 0, err
     text = case.read_text(encoding="utf-8")
-    assert "prices.electricity (unverified)" in text and "costs." not in text
+    assert "prices.electricity (unverified)" in text and "costs.pipe" not in text.replace("\\_", "_")
 
 
 @pytest.mark.parametrize(("name", "text", "expected"), [
