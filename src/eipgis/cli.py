@@ -685,8 +685,9 @@ def portfolio(parks: tuple[str, ...], park_list: str | None, criteria: str | Non
 @click.option("--workplan", "workplan_file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="A work plan CSV (measure, task, owner, start, end) for the case document.")
 @click.option("-o", "--output", "out_dir", type=click.Path(), required=True,
-              help="Folder for measures.json/.csv, sensitivity.csv, macc.png, screening.csv, esmp.csv; "
-                   "with --case, the document (.html, .pdf or .md).")
+              help="Folder for measures.json/.csv, sensitivity.csv, macc.png, screening.csv, esmp.csv "
+                   "(and recp_intensities.csv, recp_candidates.csv with --recp); with --case, the document "
+                   "(.html, .pdf or .md).")
 @click.option("--overwrite", is_flag=True, help="Replace earlier outputs.")
 @click.option("--lang", type=click.Choice(["en", "vi"]), default="en", show_default=True)
 @_park_options
