@@ -25,6 +25,7 @@ __all__ = [
     "PLAN_WORDS",
     "PORTFOLIO_WORDS",
     "QGIS_WORDS",
+    "RECP_WORDS",
     "REGISTER_WORDS",
     "WORDS",
     "YES_NO_ANSWERS",
@@ -865,5 +866,22 @@ QGIS_WORDS: dict[str, dict[str, str]] = {
         "running": "Phương án: {name}",
         "writing": "Đang ghi kết quả…",
         "summary": "{park}: {failed}/{n} tiêu chí không đạt",
+    },
+}
+
+#: eipgis invest --recp (issue 13 §3): messages of the RECP intensities and candidates.
+RECP_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "no_candidates": "no RECP candidate: no enterprise reports energy_mwh_yr or water_m3_yr in a sector "
+                         "of the catalogue; only recp_intensities.csv and an empty recp_candidates.csv are written",
+        "summary": "RECP: {rows} intensity rows, {compared} compared with a benchmark; {candidates} candidate "
+                   "measures (edit recp_candidates.csv and appraise it again with eipgis invest)",
+    },
+    "vi": {
+        "no_candidates": "không có giải pháp RECP đề xuất: không doanh nghiệp nào có energy_mwh_yr hoặc "
+                         "water_m3_yr trong ngành của danh mục; chỉ ghi recp_intensities.csv và "
+                         "recp_candidates.csv rỗng",
+        "summary": "RECP: {rows} dòng cường độ, {compared} dòng so với mức tham chiếu; {candidates} giải pháp "
+                   "đề xuất (sửa recp_candidates.csv rồi thẩm định lại bằng eipgis invest)",
     },
 }

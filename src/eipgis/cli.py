@@ -660,7 +660,14 @@ def portfolio(parks: tuple[str, ...], park_list: str | None, criteria: str | Non
 
 
 @cli.command()
-@click.argument("measures", type=click.Path(dir_okay=False))
+@click.argument("measures", type=click.Path(dir_okay=False), required=False)
+@click.option("--recp", "recp_park", type=click.Path(), default=None, metavar="PARK",
+              help="RECP: intensities of PARK's enterprises against benchmarks, and candidate measures "
+                   "from the catalogue, appraised (recp_intensities.csv, recp_candidates.csv); no MEASURES.")
+@click.option("--recp-catalogue", "recp_catalogue", type=click.Path(dir_okay=False), default=None,
+              metavar="FILE", help="A RECP catalogue (YAML) instead of eipgis's own.")
+@click.option("--recp-benchmarks", "recp_benchmarks", type=click.Path(dir_okay=False), default=None,
+              metavar="FILE", help="RECP benchmarks (YAML) instead of eipgis's own.")
 @click.option("--params", "params_file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Appraisal parameters (YAML: currency, discount_rate, unit_costs, prices, each sourced).")
 @click.option("--links", "links_file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
@@ -678,39 +685,60 @@ def portfolio(parks: tuple[str, ...], park_list: str | None, criteria: str | Non
 @click.option("--workplan", "workplan_file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="A work plan CSV (measure, task, owner, start, end) for the case document.")
 @click.option("-o", "--output", "out_dir", type=click.Path(), required=True,
-              help="Folder for measures.json/.csv, sensitivity.csv, macc.png, screening.csv, esmp.csv; "
-                   "with --case, the document (.html, .pdf or .md).")
+              help="Folder for measures.json/.csv, sensitivity.csv, macc.png, screening.csv, esmp.csv "
+                   "(and recp_intensities.csv, recp_candidates.csv with --recp); with --case, the document "
+                   "(.html, .pdf or .md).")
 @click.option("--overwrite", is_flag=True, help="Replace earlier outputs.")
 @click.option("--lang", type=click.Choice(["en", "vi"]), default="en", show_default=True)
 @_park_options
-def invest(measures: str, params_file: str | None, links_file: str | None, park: str | None,
+def invest(measures: str | None, recp_park: str | None, recp_catalogue: str | None,
+           recp_benchmarks: str | None, params_file: str | None, links_file: str | None, park: str | None,
            hazards: tuple[str, ...], esmp_file: str | None, case_id: str | None, register_file: str | None,
            workplan_file: str | None, out_dir: str, overwrite: bool, lang: str,
            crs: str | None, repair: bool, landuse_mapping: str | None) -> None:
-    """Appraise MEASURES (symbiosis links, RECP actions): NPV, IRR, payback, cost per t CO2, MACC."""
-    from .invest import load_parameters, read_measures
-    from .invest._write import OUTPUT_FILES, SCREENING_FILES, write_appraisal
+    """Appraise MEASURES (symbiosis links, RECP actions): NPV, IRR, payback, cost per t CO2, MACC.
 
+    With --recp PARK instead of MEASURES: RECP intensities and candidate measures of PARK, appraised."""
+    from .invest import load_parameters, read_measures
+    from .invest._write import OUTPUT_FILES, RECP_FILES, SCREENING_FILES, write_appraisal
+
+    if (measures is None) == (recp_park is None):
+        raise InputError("eipgis invest: give a measures file (MEASURES) or --recp PARK, one of the two. "
+                         "Fix: e.g. eipgis invest measures.csv -o out, or eipgis invest --recp park.gpkg -o out.")
+    if recp_park is None and (recp_catalogue or recp_benchmarks):
+        raise InputError("--recp-catalogue and --recp-benchmarks need --recp PARK.")
+    if recp_park is not None and (case_id or links_file):
+        raise InputError("--recp proposes candidates; --case and --links work on a measures file. Fix: run "
+                         "--recp first, edit recp_candidates.csv, then eipgis invest recp_candidates.csv …")
+    if recp_park is not None and park is not None and Path(park).resolve() != Path(recp_park).resolve():
+        raise InputError(f"--park {park} and --recp {recp_park}: with --recp, --park (for screening) must name "
+                         "the same park.")
     named = dict(_hazard_option(h) for h in hazards)
     inputs = _checked(("measures file", measures), ("parameters file", params_file),
                       ("links file", links_file), ("ESMP table", esmp_file), ("register", register_file),
-                      ("work plan", workplan_file), *((f"{k} raster", v) for k, v in named.items()))
-    inputs += _park_inputs(park)
+                      ("work plan", workplan_file), ("RECP catalogue", recp_catalogue),
+                      ("RECP benchmarks", recp_benchmarks), *((f"{k} raster", v) for k, v in named.items()))
+    inputs += _park_inputs(park) + (_park_inputs(recp_park) if recp_park and not park else [])
     if case_id is not None:
         if Path(out_dir).suffix.lower() not in (".html", ".htm", ".pdf", ".md"):
             raise InputError(f"-o {out_dir}: with --case, -o is the document: a .html, .pdf or .md file.")
         refuse_output(out_dir, overwrite=overwrite, inputs=inputs)
     else:
-        files = OUTPUT_FILES + (SCREENING_FILES if park else ())
+        files = OUTPUT_FILES + (SCREENING_FILES if park else ()) + (RECP_FILES if recp_park else ())
         refuse_outputs([Path(out_dir) / name for name in files], overwrite=overwrite, inputs=inputs)
     if (hazards or esmp_file) and not park:
         raise InputError("--hazard and --esmp need --park PARK (the park the measures are in).")
     params = load_parameters(params_file)
     loaded = None
-    if park:
+    if park or recp_park:
         from .park import load_park
 
-        loaded = load_park(park, crs=crs, repair=repair, landuse_mapping=landuse_mapping)
+        loaded = load_park(str(park or recp_park), crs=crs, repair=repair, landuse_mapping=landuse_mapping)
+    if recp_park is not None:
+        _invest_recp(loaded, params, out_dir, screen=park is not None, catalogue=recp_catalogue,
+                     benchmarks=recp_benchmarks, hazards=named, esmp_file=esmp_file, lang=lang,
+                     overwrite=overwrite)
+        return
     links = None
     if links_file:
         if Path(links_file).suffix.lower() == ".gpkg":
@@ -722,7 +750,7 @@ def invest(measures: str, params_file: str | None, links_file: str | None, park:
 
             links, _, _ = _read_links(links_file)
     enterprises = getattr(loaded, "enterprises", None) if loaded is not None else None
-    table = read_measures(measures, params, links=links, enterprises=enterprises)
+    table = read_measures(str(measures), params, links=links, enterprises=enterprises)
     if case_id is not None:
         _write_case(case_id, table, params, out_dir, lang=lang, overwrite=overwrite, park=loaded,
                     links=links, hazards=named, esmp_file=esmp_file, register_file=register_file,
@@ -730,6 +758,44 @@ def invest(measures: str, params_file: str | None, links_file: str | None, park:
         return
     written = write_appraisal(table, params, out_dir, lang=lang, overwrite=overwrite, park=loaded,
                               links=links, hazards=named, esmp=esmp_file)
+    _echo_appraisal(table, params)
+    click.echo(f"wrote {', '.join(p.name for p in written)} to {out_dir}/", err=True)
+
+
+def _invest_recp(park: Any, params: dict[str, Any], out_dir: str, *, screen: bool, catalogue: str | None,
+                 benchmarks: str | None, hazards: dict[str, str], esmp_file: str | None, lang: str,
+                 overwrite: bool) -> None:
+    """eipgis invest --recp: intensities and candidates of the park's enterprises, appraised."""
+    from ._words import RECP_WORDS
+    from .invest._write import recp_texts, write_appraisal, write_texts
+    from .invest.recp import (
+        candidate_measures,
+        intensities,
+        propose,
+        read_benchmarks,
+        read_catalogue,
+    )
+
+    marks = read_benchmarks(benchmarks)
+    table = intensities(park, marks)
+    candidates = propose(park, params, read_catalogue(catalogue), marks)
+    w = RECP_WORDS[lang]
+    texts = recp_texts(table, candidates)  # rendered before anything is written
+    written = []
+    if candidates.empty:
+        click.echo(w["no_candidates"], err=True)
+    else:
+        measures = candidate_measures(candidates, params, park)
+        written = write_appraisal(measures, params, out_dir, lang=lang, overwrite=overwrite,
+                                  park=park if screen else None, hazards=hazards, esmp=esmp_file)
+        _echo_appraisal(measures, params)
+    written += write_texts(texts, out_dir, overwrite=overwrite)
+    compared = int(table["ratio"].notna().sum())
+    click.echo(w["summary"].format(rows=len(table), compared=compared, candidates=len(candidates)), err=True)
+    click.echo(f"wrote {', '.join(p.name for p in written)} to {out_dir}/", err=True)
+
+
+def _echo_appraisal(table: Any, params: dict[str, Any]) -> None:
     from .invest.appraisal import appraise
 
     appraised = appraise(table, params)
@@ -738,7 +804,6 @@ def invest(measures: str, params_file: str | None, links_file: str | None, park:
         payback = ("never" if row["payback_years"] is None or row["payback_years"] != row["payback_years"]
                    else f"{row['payback_years']:.1f} yr")
         click.echo(f"{row['id']}: NPV {row['npv']:,.0f} {params['currency']}, IRR {irr}, payback {payback}")
-    click.echo(f"wrote {', '.join(p.name for p in written)} to {out_dir}/", err=True)
 
 
 def _write_case(case_id: str, table: Any, params: dict[str, Any], output: str, *, lang: str, overwrite: bool,

@@ -79,7 +79,7 @@ def _risks(m: dict[str, Any], sens: pd.DataFrame, params: dict[str, Any], regist
             if row["parameter"] != "base" and row["npv"] < 0:
                 risks.append(w["risk_sensitive"].format(what=w[f"p_{row['parameter']}"],
                                                         change=f"{row['change'] * 100:+.0f} %"))
-    assumed = [k for k, v in _statuses(params).items() if v == "assumption"]
+    assumed = [k for k, v in _statuses(params, m).items() if v == "assumption"]
     if assumed:
         risks.append(w["risk_assumption"].format(n=len(assumed), names=", ".join(assumed)))
     if screening:
@@ -90,10 +90,17 @@ def _risks(m: dict[str, Any], sens: pd.DataFrame, params: dict[str, Any], regist
     return risks
 
 
-def _statuses(params: dict[str, Any]) -> dict[str, str]:
+def _statuses(params: dict[str, Any], m: dict[str, Any]) -> dict[str, str]:
+    """Status of each parameter the measure uses: the discount rate, the unit cost of an estimated
+    capex, the price of its benefit and the grid factor of a RECP measure's CO₂."""
     out = {"discount_rate": str(params["discount_rate"].get("status", "sourced"))}
-    for section in ("unit_costs", "prices"):
-        for key, spec in (params.get(section) or {}).items():
+    used = {("prices", m.get("price")),
+            ("unit_costs", m.get("mode") if str(m.get("capex_basis") or "").startswith("estimate") else None),
+            ("emission_factors", "grid_electricity" if m.get("kind") == "recp" and m.get("price") == "electricity"
+             else None)}
+    for section, key in sorted(used, key=str):
+        spec = (params.get(section) or {}).get(key) if isinstance(key, str) else None
+        if spec is not None:
             out[f"{section}.{key}"] = str(spec.get("status", "sourced"))
     return out
 
@@ -146,6 +153,6 @@ def build_case(measure_id: str, measures: pd.DataFrame, params: dict[str, Any], 
         else None,
         "workplan": _workplan(m, register, workplan),
         "risks": _risks(m, sens, params, register, screen_row, w),
-        "parameter_status": _statuses(params), "park": park.name if park is not None else None,
+        "parameter_status": _statuses(params, m), "park": park.name if park is not None else None,
         "date": _dt.date.today().isoformat(), "version": __version__,
     }

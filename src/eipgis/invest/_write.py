@@ -10,12 +10,15 @@ from typing import Any
 
 from .appraisal import appraise, macc_table, sensitivity
 
-__all__ = ["OUTPUT_FILES", "SCREENING_FILES", "appraisal_document", "screen_and_esmp", "write_appraisal"]
+__all__ = ["OUTPUT_FILES", "RECP_FILES", "SCREENING_FILES", "appraisal_document", "recp_texts",
+           "screen_and_esmp", "write_appraisal", "write_texts"]
 
 #: Files ``eipgis invest`` writes into its output folder (macc.png only when a measure avoids CO₂).
 OUTPUT_FILES = ("measures.json", "measures.csv", "sensitivity.csv", "macc.png")
 #: Files written when the park is given (E&S screening and the ESMP draft or the edited table).
 SCREENING_FILES = ("screening.csv", "esmp.csv")
+#: Files of ``eipgis invest --recp``: intensities against benchmarks, and the candidate measures.
+RECP_FILES = ("recp_intensities.csv", "recp_candidates.csv")
 
 
 def _clean(value: Any) -> Any:
@@ -95,3 +98,19 @@ def write_appraisal(measures: Any, params: dict[str, Any], out_dir: str | os.Pat
             tmp.write_bytes(png)
         written.append(out / "macc.png")
     return written
+
+
+def recp_texts(intensities: Any, candidates: Any) -> dict[str, str]:
+    """The RECP outputs as CSV text, by file name."""
+    from ..io import csv_text
+
+    return {"recp_intensities.csv": csv_text(intensities), "recp_candidates.csv": csv_text(candidates)}
+
+
+def write_texts(texts: dict[str, str], out_dir: str | os.PathLike[str], *, overwrite: bool = False) -> list[Path]:
+    """Each text written atomically into ``out_dir`` under its name."""
+    from ..io import write_text
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    return [write_text(out / name, text, overwrite=overwrite) for name, text in texts.items()]

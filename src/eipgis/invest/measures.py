@@ -27,7 +27,7 @@ from ..errors import InputError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["MODES", "InvestError", "Measure", "load_parameters", "read_measures"]
+__all__ = ["MODES", "InvestError", "Measure", "check_measures", "load_parameters", "read_measures"]
 
 #: Link modes with a unit construction cost in the parameters.
 MODES = ("pipe", "conveyor", "truck")
@@ -91,6 +91,10 @@ class Measure(BaseModel):
         return self
 
 
+#: Sections of the parameters holding one sourced parameter per key (merged key by key).
+_SECTIONS = ("unit_costs", "prices", "emission_factors")
+
+
 def _parameters_file() -> Any:
     return resources.files("eipgis") / "invest" / "data" / "parameters.yaml"
 
@@ -113,14 +117,14 @@ def load_parameters(path: str | os.PathLike[str] | None = None) -> dict[str, Any
         own = read_yaml(read_text_file(path, what="parameters file", error=InvestError), where=str(path),
                         error=InvestError)
         if not isinstance(own, dict):
-            raise InvestError(f"{path}: expected a mapping (currency, discount_rate, unit_costs, prices).")
-        params = {**defaults, **own,
-                  "unit_costs": {**defaults.get("unit_costs", {}), **(own.get("unit_costs") or {})},
-                  "prices": {**defaults.get("prices", {}), **(own.get("prices") or {})}}
+            raise InvestError(f"{path}: expected a mapping (currency, discount_rate, unit_costs, prices, "
+                              "emission_factors).")
+        params = {**defaults, **own, **{section: {**(defaults.get(section) or {}), **(own.get(section) or {})}
+                                        for section in _SECTIONS}}
     where = str(path) if path else "eipgis invest parameters"
     specs = {"discount_rate": params.get("discount_rate")}
-    specs.update({f"unit_costs.{k}": v for k, v in (params.get("unit_costs") or {}).items()})
-    specs.update({f"prices.{k}": v for k, v in (params.get("prices") or {}).items()})
+    for section in _SECTIONS:
+        specs.update({f"{section}.{k}": v for k, v in (params.get(section) or {}).items()})
     for key, spec in specs.items():
         if not isinstance(spec, dict) or not str(spec.get("source") or "").strip():
             raise InvestError(f"{where}, {key}: needs value, source and status. Fix: give every parameter "
@@ -176,15 +180,29 @@ def read_measures(
     and ``co2_basis``. A measure naming a link not in ``links`` or an enterprise not in
     ``enterprises`` (when given) is an error, as are mixed currencies.
     """
-    import pandas as pd
-    from pydantic import ValidationError
-
     from ..io import check_input
 
-    params = params or load_parameters()
     p = Path(path)
     check_input(p, what="measures file")
     raw, where = _rows(p)
+    return check_measures(raw, where, p, params, links=links, enterprises=enterprises)
+
+
+def check_measures(
+    raw: list[dict[str, Any]],
+    where: list[str],
+    p: Path,
+    params: dict[str, Any] | None = None,
+    *,
+    links: pd.DataFrame | None = None,
+    enterprises: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Measures given as rows (``where`` names each in messages, ``p`` the file or source):
+    checked and priced as :func:`read_measures` does with a file's rows."""
+    import pandas as pd
+    from pydantic import ValidationError
+
+    params = params or load_parameters()
     if not raw:
         raise InvestError(f"{p}: no measure. Fix: one row per measure under the header.")
     measures: list[Measure] = []
