@@ -508,8 +508,8 @@ def import_comments(files: Iterable[str | os.PathLike[str]], log: str | os.PathL
     for c in ("lot_distance_m", "facility_distance_m"):
         frame[c] = frame[c].astype(float)
     if existing is not None:
-        frame = pd.concat([existing[[*LOG_COLUMNS, existing.geometry.name]].rename_geometry("geometry"),
-                           frame], ignore_index=True)
+        kept = gpd.GeoDataFrame(existing[list(LOG_COLUMNS)], geometry=existing.geometry.values, crs=4326)
+        frame = pd.concat([kept, frame], ignore_index=True)
     _io.write_gpkg(log, {LOG_LAYER: frame}, overwrite=True)
     return ImportResult(len(new), already, total, tuple(unplaced))
 
