@@ -151,7 +151,8 @@ def test_map_and_report_show_the_log(square, tmp_path):
     import_comments([write(tmp_path / "a.geojson",
                            feature("c1", 260, 200, text=hostile),
                            feature("c2", 300, 300, topic="safety", author="Minh"),
-                           feature("c3", 1200, 400, topic="environment", author="Lan"))], log, park=park)
+                           feature("c3", 1200, 400, topic="environment", author="Lan",
+                                   time="2026-12-02T20:00:00+00:00"))], log, park=park)
     html = map_html(park_map(park, tiles=None, comments=log))
     assert "Comments from the consultation log (3)" in html
     assert hostile not in html and "\\u003c/script>\\u003cimg" in html  # data, never markup
@@ -161,7 +162,9 @@ def test_map_and_report_show_the_log(square, tmp_path):
 
     md = report_markdown(park, comments=log)
     assert "## Comments from the consultation" in md
-    assert "3 comment(s) from 3 participant(s) of 1 organisation(s), 2026-12-02 to 2026-12-02." in md
+    # Shown in Vietnam's time: 09:30 UTC is 16:30, 20:00 UTC is 03:00 the next day.
+    assert "3 comment(s) from 3 participant(s) of 1 organisation(s), 2026-12-02 to 2026-12-03." in md
+    assert "| 2026-12-02 16:30 (UTC+7) | Hoa |" in md and "| 2026-12-03 03:00 (UTC+7) | Lan |" in md
     # By topic: environment 2 (c1, c3), safety 1; by place: P1 holds c1 and c2, P2 is nearest c3.
     assert "| Safety distances and hazards | 1 |" in md and "| Water, air and waste | 2 |" in md
     assert "| P1 | 2 | Water, air and waste, Safety distances and hazards |" in md

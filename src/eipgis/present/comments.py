@@ -89,7 +89,8 @@ MODE_CSS = """
   padding: 6px 8px; font-size: 12px; max-width: 260px; box-shadow: 0 1px 4px rgba(0,0,0,.3);}
 .eipgis-comments button {font-size: 12px; margin: 2px 0; cursor: pointer;}
 .eipgis-comments a {display: block; margin: 3px 0; color: #5a1f7a;}
-.eipgis-commenting .leaflet-container, .leaflet-container.eipgis-commenting {cursor: crosshair;}
+.leaflet-container.eipgis-commenting, .leaflet-container.eipgis-commenting .leaflet-interactive {
+  cursor: crosshair;}
 .eipgis-comment-form {position: fixed; z-index: 1001; right: 12px; bottom: 150px; width: 290px;
   background: #fff; border: 1px solid #777; border-radius: 4px; padding: 8px 10px; font-size: 12px;
   box-shadow: 0 2px 8px rgba(0,0,0,.35);}
@@ -524,6 +525,21 @@ def _value(v: Any) -> str | None:
     return text or None
 
 
+#: Vietnam's time (UTC+7, no daylight saving): comments are stored in UTC, shown in local time.
+VIETNAM_TIME = _dt.timezone(_dt.timedelta(hours=7))
+
+
+def local_time(text: Any) -> str:
+    """``2026-12-02T02:30:00.000Z`` → ``2026-12-02 09:30 (UTC+7)``; text that is not a time stays."""
+    try:
+        moment = _dt.datetime.fromisoformat(str(text))
+    except ValueError:
+        return str(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_dt.UTC)
+    return moment.astimezone(VIETNAM_TIME).strftime("%Y-%m-%d %H:%M (UTC+7)")
+
+
 def _where(row: Any, lang: str) -> str:
     lot, d = _value(row["place_lot"]), row["lot_distance_m"]
     if lot is None:
@@ -542,7 +558,7 @@ def layer_features(frame: gpd.GeoDataFrame, lang: str) -> tuple[Any, list[dict[s
         props.append({
             "h": _value(row["author"]), "o": _value(row["organisation"]),
             "tp": COMMENT_TOPICS.get(str(row["topic"]), {}).get(lang, _value(row["topic"])),
-            "x": _value(row["text"]), "tm": _value(row["time"]),
+            "x": _value(row["text"]), "tm": local_time(row["time"]),
             "pl": _where(row, lang) if _value(row["place_lot"]) else None,
             "f": f"{fac} (≈{number(fd)} m)" if fac and isinstance(fd, float) and math.isfinite(fd) else fac,
         })
@@ -567,7 +583,7 @@ def summary_tables(frame: gpd.GeoDataFrame, lang: str, *, max_rows: int = 50
     label = {k: v[lang] for k, v in COMMENT_TOPICS.items()}
     people = frame["author"].astype(str).str.strip().str.casefold().nunique()
     orgs = frame["organisation"].dropna().astype(str).str.strip()
-    times = sorted(frame["time"].astype(str))
+    times = sorted(local_time(t) for t in frame["time"])
     paragraphs = [w["summary"].format(n=number(len(frame)), people=number(people),
                                       orgs=number(orgs[orgs != ""].str.casefold().nunique()),
                                       first=times[0][:10], last=times[-1][:10]), w["place_note"]]
@@ -588,7 +604,7 @@ def summary_tables(frame: gpd.GeoDataFrame, lang: str, *, max_rows: int = 50
     for i in order[:max_rows]:
         row = frame.iloc[i]
         fac = _value(row["nearest_facility"])
-        listing.append([str(row["time"])[:16].replace("T", " "), str(_value(row["author"]) or ""),
+        listing.append([local_time(row["time"]), str(_value(row["author"]) or ""),
                         str(_value(row["organisation"]) or ""), label.get(str(row["topic"]), str(row["topic"])),
                         places[i], fac or "–", str(_value(row["text"]) or "")])
     tables = [
