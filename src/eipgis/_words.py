@@ -885,3 +885,93 @@ RECP_WORDS: dict[str, dict[str, str]] = {
                    "đề xuất (sửa recp_candidates.csv rồi thẩm định lại bằng eipgis invest)",
     },
 }
+
+
+# --- comments on the map (issue 14 §3) ---------------------------------------------------------
+
+#: Topics a workshop participant picks for a comment (key → label per language), in menu order.
+COMMENT_TOPICS: dict[str, dict[str, str]] = {
+    "landuse": {"en": "Land use and lots", "vi": "Sử dụng đất và lô đất"},
+    "green": {"en": "Green space and isolation strips", "vi": "Cây xanh và dải cách ly"},
+    "safety": {"en": "Safety distances and hazards", "vi": "Khoảng cách an toàn và nguy hại"},
+    "environment": {"en": "Water, air and waste", "vi": "Nước, không khí và chất thải"},
+    "traffic": {"en": "Roads and transport", "vi": "Giao thông và vận tải"},
+    "symbiosis": {"en": "Shared resources (symbiosis)", "vi": "Dùng chung tài nguyên (cộng sinh)"},
+    "community": {"en": "Residents and communes", "vi": "Người dân và xã, phường"},
+    "other": {"en": "Other", "vi": "Khác"},
+}
+
+COMMENT_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "mode_on": "Add a comment",
+        "mode_off": "Stop commenting",
+        "hint": "Click a place or a lot on the map to comment on it.",
+        "form_title": "Comment",
+        "author": "Your name",
+        "organisation": "Organisation",
+        "topic": "Topic",
+        "text": "Comment",
+        "lot": "Lot",
+        "place": "Place",
+        "save": "Save",
+        "cancel": "Cancel",
+        "export": "Export comments (GeoJSON)",
+        "clear": "Delete the comments kept in this browser",
+        "clear_confirm": "Delete every comment kept in this browser for this map?",
+        "kept": "{n} comment(s) kept in this browser (not sent anywhere)",
+        "need": "Please fill in your name, the topic and the comment.",
+        "browser_layer": "Comments added in this browser",
+        "log_layer": "Comments from the consultation log ({n})",
+        "legend": "Comments",
+        "time": "Time",
+        "nearest_facility": "Nearest facility",
+        "section": "Comments from the consultation",
+        "by_topic": "Comments by topic",
+        "by_place": "Comments by place",
+        "list": "The comments",
+        "n_comments": "Comments",
+        "topics": "Topics",
+        "none": "No comment has been recorded.",
+        "summary": "{n} comment(s) from {people} participant(s) of {orgs} organisation(s), {first} to {last}.",
+        "outside": "not on a lot",
+        "place_note": ("Place: the lot the comment was made on (clicked, or the lot containing the "
+                       "point), else the nearest lot; with the nearest facility and distances "
+                       "measured in the park's metric CRS."),
+    },
+    "vi": {
+        "mode_on": "Thêm góp ý",
+        "mode_off": "Dừng góp ý",
+        "hint": "Nhấp vào một vị trí hoặc một lô đất trên bản đồ để góp ý.",
+        "form_title": "Góp ý",
+        "author": "Họ tên",
+        "organisation": "Cơ quan, đơn vị",
+        "topic": "Chủ đề",
+        "text": "Nội dung góp ý",
+        "lot": "Lô",
+        "place": "Vị trí",
+        "save": "Lưu",
+        "cancel": "Hủy",
+        "export": "Xuất góp ý (GeoJSON)",
+        "clear": "Xóa các góp ý lưu trong trình duyệt này",
+        "clear_confirm": "Xóa mọi góp ý về bản đồ này lưu trong trình duyệt?",
+        "kept": "{n} góp ý lưu trong trình duyệt này (chưa gửi đi đâu)",
+        "need": "Vui lòng ghi họ tên, chọn chủ đề và viết nội dung góp ý.",
+        "browser_layer": "Góp ý thêm trong trình duyệt này",
+        "log_layer": "Góp ý từ sổ tham vấn ({n})",
+        "legend": "Góp ý",
+        "time": "Thời gian",
+        "nearest_facility": "Cơ sở gần nhất",
+        "section": "Góp ý trong tham vấn",
+        "by_topic": "Góp ý theo chủ đề",
+        "by_place": "Góp ý theo vị trí",
+        "list": "Các góp ý",
+        "n_comments": "Số góp ý",
+        "topics": "Chủ đề",
+        "none": "Chưa có góp ý nào được ghi nhận.",
+        "summary": "{n} góp ý của {people} người tham gia thuộc {orgs} cơ quan, từ {first} đến {last}.",
+        "outside": "ngoài các lô",
+        "place_note": ("Vị trí: lô đất được góp ý (đã nhấp, hoặc lô chứa điểm), nếu không thì lô "
+                       "gần nhất; kèm cơ sở sản xuất gần nhất, khoảng cách đo trong hệ tọa độ mét "
+                       "của khu."),
+    },
+}

@@ -488,11 +488,14 @@ def _map_lang(lang: str) -> str:
                    "map requests nothing].")
 @click.option("--basemap", type=click.Path(dir_okay=False), default=None,
               help="A local GeoTIFF (e.g. an orthophoto) shown under the layers.")
+@click.option("--comments", "comment_log", type=click.Path(dir_okay=False), default=None,
+              help="A consultation log (the GeoPackage 'eipgis comments import' wrote) shown as a layer.")
 @click.option("--overwrite", is_flag=True, help="Replace the output file if it exists.")
 @_park_options
 def map_command(park: str, output: str | None, lang: str, scenario_file: str | None,
                 links: str | None, criteria: str, tiles: str, tiles_on: bool, basemap: str | None,
-                overwrite: bool, crs: str | None, repair: bool, landuse_mapping: str | None) -> None:
+                comment_log: str | None, overwrite: bool, crs: str | None, repair: bool,
+                landuse_mapping: str | None) -> None:
     """A consultation web map of PARK: one HTML file that works offline."""
     from .criteria import load_criteria
     from .park import load_park
@@ -501,7 +504,8 @@ def map_command(park: str, output: str | None, lang: str, scenario_file: str | N
     lang = _map_lang(lang)
     output = output or str(Path("maps") / f"{Path(park).stem}.html")
     inputs = _park_inputs(park) + _criteria_inputs(criteria) + _checked(
-        ("land-use mapping file", landuse_mapping), ("links file", links), ("basemap raster", basemap))
+        ("land-use mapping file", landuse_mapping), ("links file", links), ("basemap raster", basemap),
+        ("consultation log", comment_log))
     refuse_output(output, overwrite=overwrite, inputs=inputs)
     cset = load_criteria(criteria)
     sc = None
@@ -512,7 +516,8 @@ def map_command(park: str, output: str | None, lang: str, scenario_file: str | N
         refuse_output(output, overwrite=overwrite, inputs=_scenario_inputs([sc], [scenario_file]))
     loaded = load_park(park, crs=crs, repair=repair, landuse_mapping=landuse_mapping)
     m = park_map(loaded, criteria=cset, scenario=sc, links=links, lang=lang,
-                 tiles=None if tiles.lower() == "none" else tiles, tiles_on=tiles_on, basemap=basemap)
+                 tiles=None if tiles.lower() == "none" else tiles, tiles_on=tiles_on, basemap=basemap,
+                 comments=comment_log)
     write_map(m, output, overwrite=overwrite)
     click.echo(f"wrote {output}", err=True)
 
@@ -531,11 +536,13 @@ def map_command(park: str, output: str | None, lang: str, scenario_file: str | N
               help="A scenario file to compare side by side (repeatable).")
 @click.option("--links", type=click.Path(dir_okay=False), default=None,
               help="Symbiosis links (GeoPackage, layer 'links') for the symbiosis summary.")
+@click.option("--comments", "comment_log", type=click.Path(dir_okay=False), default=None,
+              help="A consultation log ('eipgis comments import' wrote it), summarised by topic and place.")
 @click.option("--overwrite", is_flag=True, help="Replace the output file if it exists.")
 @_park_options
 def report_command(park: str, output: str, lang: str, fmt: str | None, criteria: str,
-                   scenario_files: tuple[str, ...], links: str | None, overwrite: bool,
-                   crs: str | None, repair: bool, landuse_mapping: str | None) -> None:
+                   scenario_files: tuple[str, ...], links: str | None, comment_log: str | None,
+                   overwrite: bool, crs: str | None, repair: bool, landuse_mapping: str | None) -> None:
     """The appraisal of PARK as one self-contained HTML (or Markdown) document."""
     from .criteria import load_criteria
     from .park import load_park
@@ -543,7 +550,8 @@ def report_command(park: str, output: str, lang: str, fmt: str | None, criteria:
 
     lang = _map_lang(lang)
     inputs = _park_inputs(park) + _criteria_inputs(criteria) + _checked(
-        ("land-use mapping file", landuse_mapping), ("links file", links))
+        ("land-use mapping file", landuse_mapping), ("links file", links),
+        ("consultation log", comment_log))
     inputs += [("a scenario file", f) for f in scenario_files]
     refuse_output(output, overwrite=overwrite, inputs=inputs)
     cset = load_criteria(criteria)
@@ -555,8 +563,38 @@ def report_command(park: str, output: str, lang: str, fmt: str | None, criteria:
         refuse_output(output, overwrite=overwrite, inputs=_scenario_inputs(scenarios, scenario_files))
     loaded = load_park(park, crs=crs, repair=repair, landuse_mapping=landuse_mapping)
     write_report(output, loaded, fmt=fmt, overwrite=overwrite, criteria=cset, scenarios=scenarios,
-                 links=links, lang=lang)
+                 links=links, lang=lang, comments=comment_log)
     click.echo(f"wrote {output}", err=True)
+
+
+@cli.group()
+def comments() -> None:
+    """Comments participants left on the web map (issue 14)."""
+
+
+@comments.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--log", "log", type=click.Path(dir_okay=False), required=True,
+              help="The consultation log (GeoPackage, layer 'comments'); created when missing.")
+@click.option("--park", "park", type=click.Path(), default=None,
+              help="The park the comments are placed on (nearest lot and facility) "
+                   "[default: the park file the comments' map id names, when found].")
+@_park_options
+def comments_import(files: tuple[str, ...], log: str, park: str | None, crs: str | None, repair: bool,
+                    landuse_mapping: str | None) -> None:
+    """Merge FILES (GeoJSON the map exported) into the log; a comment already there is skipped."""
+    from .park import load_park
+    from .present.comments import import_comments
+
+    inputs = _checked(*[("comment file", f) for f in files], ("land-use mapping file", landuse_mapping))
+    refuse_output(log, overwrite=True, inputs=inputs + _park_inputs(park))
+    loaded = load_park(park, crs=crs, repair=repair, landuse_mapping=landuse_mapping) if park else None
+    result = import_comments(files, log, park=loaded)
+    click.echo(f"{log}: {result.added} comment(s) added, {result.already} already there, "
+               f"{result.total} in the log", err=True)
+    for ident in result.unplaced:
+        click.echo(f"warning: no park found for map id {ident!r}: its comments have no nearest lot. "
+                   "Fix: pass --park PARK (the comments already imported keep no place).", err=True)
 
 
 @cli.command()

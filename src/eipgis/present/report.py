@@ -238,6 +238,19 @@ def _symbiosis(links: Any, lang: str) -> _Section:
     return section
 
 
+def _comments_section(comments: Any, lang: str) -> _Section:
+    """The consultation's comments by topic and by place (see :mod:`.comments`)."""
+    import geopandas as gpd
+
+    from .._words import COMMENT_WORDS
+    from . import comments as _comments
+
+    frame = comments if isinstance(comments, gpd.GeoDataFrame) else _comments.read_log(comments)
+    paragraphs, tables = _comments.summary_tables(frame, lang, max_rows=MAX_ROWS)
+    return _Section(COMMENT_WORDS[lang]["section"], paragraphs=paragraphs,
+                    tables=[_Table(head, rows, more) for head, rows, more in tables])
+
+
 def _end(link: Any, end: str) -> str:
     name = link.get(f"{end}_name")
     ident = str(link[end])
@@ -256,6 +269,7 @@ def _document(
     lang: str,
     date: str | None,
     title: str | None,
+    comments: Any = None,
 ) -> _Doc:
     from .. import __version__
     from ..criteria import builtin_sets, check, load_criteria
@@ -286,6 +300,8 @@ def _document(
         sections.append(section)
     if link_frame is not None:
         sections.append(_symbiosis(link_frame, lang))
+    if comments is not None:
+        sections.append(_comments_section(comments, lang))
     pictures = _Section(w["map_picture"], paragraphs=[w["map_note"]])
     pictures.images.append((f"{park.name}", map_picture(park, report, lang, links=link_frame)))
     for name, after in parks:
@@ -382,6 +398,7 @@ def report_html(
     lang: str = "en",
     date: str | None = None,
     title: str | None = None,
+    comments: Any = None,
 ) -> str:
     """The appraisal as one self-contained HTML document (no script, charts embedded as PNG).
 
@@ -403,6 +420,8 @@ def report_html(
         Date printed on the document (default: today).
     title : str, optional
         Name in the title (default: the park's name).
+    comments : GeoDataFrame or path, optional
+        A consultation log (``eipgis comments import``), summarised by topic and place.
 
     Returns
     -------
@@ -419,7 +438,7 @@ def report_html(
     True
     """
     return _to_html(_document(park, report=report, criteria=criteria, scenarios=scenarios,
-                              links=links, lang=lang, date=date, title=title))
+                              links=links, lang=lang, date=date, title=title, comments=comments))
 
 
 def report_markdown(park: Park, **options: Any) -> str:
@@ -429,7 +448,7 @@ def report_markdown(park: Park, **options: Any) -> str:
 
 def _defaults(options: dict[str, Any]) -> dict[str, Any]:
     known = {"report": None, "criteria": "vn-qcvn-01-2021", "scenarios": None, "links": None,
-             "lang": "en", "date": None, "title": None}
+             "lang": "en", "date": None, "title": None, "comments": None}
     unknown = set(options) - set(known)
     if unknown:
         raise TypeError(f"unknown option(s): {', '.join(sorted(unknown))}")

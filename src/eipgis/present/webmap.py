@@ -67,6 +67,7 @@ _PANES = {
     "eipgis-changed": 412,
     "eipgis-links": 414,
     "eipgis-points": 416,
+    "eipgis-comments": 418,
 }
 
 # Above this many features the map draws on a canvas instead of SVG (faster for big parks).
@@ -503,6 +504,30 @@ def _links_layer(m: Any, links: gpd.GeoDataFrame, park: Park, lang: str,
     return {names[mat]: c for mat, c in colours.items()}
 
 
+def _comment_layers(m: Any, park: Park, comments: Any, mode: bool, ident: str | None,
+                    lang: str) -> tuple[str, str, str]:
+    """The log's comments as a layer, and the page's comment mode; returns the legend row."""
+    import geopandas as gpd
+
+    from .._markup import html_element
+    from .._words import COMMENT_WORDS
+    from . import comments as _comments
+
+    w = COMMENT_WORDS[lang]
+    if comments is not None:
+        frame = comments if isinstance(comments, gpd.GeoDataFrame) else _comments.read_log(comments)
+        geoms, props, spec = _comments.layer_features(frame.to_crs(4326), lang)
+        _add(m, geoms, props, spec, w["log_layer"].format(n=len(frame)))
+    if mode:
+        _, script, _ = _elements()
+        config = _webassets.json_for_script(_comments.mode_config(ident or _comments.map_id(park), lang))
+        config = config.replace("{map}", "\\u007bmap}")  # a map id is data, never the map's variable
+        m.get_root().header.add_child(html_element(f"<style>{_comments.MODE_CSS}</style>"),
+                                      name="eipgis_comments_css")
+        script(_comments.MODE_JS.replace("{config}", config)).add_to(m)
+    return ("point", _comments.MODE_COLOUR, w["legend"])
+
+
 # --- title panel and legend ----------------------------------------------------------------
 
 
@@ -641,6 +666,9 @@ def park_map(
     title: str | None = None,
     date: str | None = None,
     simplify_m: float = SIMPLIFY_M,
+    comments: Any = None,
+    comment_mode: bool = True,
+    map_id: str | None = None,
 ) -> folium.Map:
     """A consultation web map of a park: land use, failing criteria, scenario, symbiosis.
 
@@ -681,6 +709,13 @@ def park_map(
         Date shown in the title panel (default: today, ISO).
     simplify_m : float
         Display simplification tolerance in metres (0 for none).
+    comments : GeoDataFrame or path, optional
+        A consultation log (``eipgis comments import`` wrote it, layer ``comments``) shown as a layer.
+    comment_mode : bool
+        Give the page its comment mode: participants click a place or a lot, write a comment
+        (kept in the browser) and export the comments as GeoJSON (see :mod:`.comments`).
+    map_id : str, optional
+        The id the comments are kept and exported under (default: the park's file name).
 
     Returns
     -------
@@ -807,6 +842,8 @@ def park_map(
             materials = _links_layer(m, link_frame, park, lang, simplify_m)
 
     hazards = _facility_layer(m, shown, judged, lang) if not shown.facilities.empty else []
+    if comments is not None or comment_mode:
+        others.append(_comment_layers(m, park, comments, comment_mode, map_id, lang))
 
     legend = {"classes": classes, "fails": legend_fail, "hazards": hazards, "materials": materials,
               "others": others, "tiles": bool(tiles)}
