@@ -129,7 +129,27 @@ window.eipgis = (function () {
     if (f.properties._w) { s.weight = f.properties._w; }
     return s;
   }
+  function nest(items, offsets) {
+    var out = [];
+    for (var i = 0; i + 1 < offsets.length; i++) { out.push(items.slice(offsets[i], offsets[i + 1])); }
+    return out;
+  }
+  // A compact layer (eipgis.present._mapdata.compact_layer) back to GeoJSON features.
+  function decode(data) {
+    if (!data.k) { return data; }
+    var c = data.c, s = data.s, x = 0, y = 0, items = new Array(c.length / 2);
+    for (var i = 0; i < c.length; i += 2) { x += c[i]; y += c[i + 1]; items[i / 2] = [x / s, y / s]; }
+    data.o.forEach(function (off) { items = nest(items, off); });
+    return data.v.map(function (row, j) {
+      var p = {};
+      data.k.forEach(function (k, n) { if (row[n] !== null && row[n] !== undefined) { p[k] = row[n]; } });
+      var g = items[j];
+      return {type: 'Feature', properties: p,
+              geometry: g && g.length ? {type: data.t, coordinates: g} : null};
+    });
+  }
   function layer(spec, data) {
+    data = decode(data);
     var group = L.geoJson(data, {
       pane: spec.pane,
       style: function (f) { return style(spec, f); },
@@ -156,7 +176,7 @@ window.eipgis = (function () {
       if (!map.getPane(name)) { map.createPane(name).style.zIndex = spec[name]; }
     });
   }
-  return {esc: esc, layer: layer, panes: panes};
+  return {esc: esc, layer: layer, panes: panes, decode: decode};
 })();
 """
 

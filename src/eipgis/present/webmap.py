@@ -31,6 +31,7 @@ from ._mapdata import (
     after_park,
     changed_parcels,
     check_park,
+    compact_layer,
     lonlat,
     material_names,
     read_links,
@@ -91,11 +92,14 @@ _BOUNDARY_STYLE: dict[str, Any] = {"color": "#111111", "weight": 3, "fill": Fals
 
 
 def _collection(geoms_ll: Any, props: list[dict[str, Any]]) -> str:
-    """A GeoJSON FeatureCollection as script-safe JSON text."""
+    """A layer as script-safe JSON text: compact columns (see ``compact_layer``), else GeoJSON."""
     import json
 
     import shapely
 
+    compact = compact_layer(geoms_ll, props)
+    if compact is not None:
+        return _webassets.json_for_script(compact)
     geometry = shapely.to_geojson(geoms_ll)
     parts = []
     for g, p in zip(geometry, props, strict=True):
