@@ -236,7 +236,9 @@ def material_names(materials: Any, lang: str) -> dict[str, str]:
 #: Vietnam, so rounding moves a vertex by at most ≈ 0.55 m, below the 1 m display simplification.
 COORD_STEP_DEG = 1e-5
 
-_GEOM_CODES = ("Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon")
+#: shapely.GeometryType codes of the geometry types a compact layer may hold.
+_GEOM_CODES = {0: "Point", 1: "LineString", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString",
+               6: "MultiPolygon"}
 
 
 def compact_layer(geoms_ll: Any, props: list[dict[str, Any]], *, step: float = COORD_STEP_DEG
@@ -265,7 +267,7 @@ def compact_layer(geoms_ll: Any, props: list[dict[str, Any]], *, step: float = C
         kind, coords, offsets = shapely.to_ragged_array(geoms)
     except ValueError:  # points mixed with polygons: no single ragged layout
         return None
-    name = _GEOM_CODES[int(kind) - 1] if int(kind) >= 1 else None
+    name = _GEOM_CODES.get(int(kind))
     if name is None:
         return None
     offsets = [np.asarray(o, dtype=np.int64) for o in offsets]
