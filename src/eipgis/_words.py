@@ -883,7 +883,7 @@ MAP_LABEL_WORDS: dict[str, dict[str, str]] = {
         "data_status": "Data",
         "status_illustrative": "illustrative layout in {layers}: not survey data",
         "status_supplied": "as supplied by the park (no layer marked illustrative)",
-        "railway": "railway",
+        "railway": "Railway",
         "context_source": "Roads, railways: LegoCity (CTU-SematX), CC BY-SA 4.0; "
                           "provinces: geoBoundaries (public domain)",
         "legend_context": "Context",
@@ -910,7 +910,7 @@ MAP_LABEL_WORDS: dict[str, dict[str, str]] = {
         "data_status": "Dữ liệu",
         "status_illustrative": "bố trí minh hoạ ở {layers}: không phải số liệu khảo sát",
         "status_supplied": "theo số liệu của khu (không lớp nào ghi là minh họa)",
-        "railway": "đường sắt",
+        "railway": "Đường sắt",
         "context_source": "Đường bộ, đường sắt: LegoCity (CTU-SematX), CC BY-SA 4.0; "
                           "ranh giới tỉnh: geoBoundaries (phạm vi công cộng)",
         "legend_context": "Bối cảnh",

@@ -30,6 +30,9 @@ _MIN_ZOOM = {"province": 0, "road": 10, "railway": 10, "nbh": 12, "river": 11, "
 #: Provinces are named only at overview scales.
 _MAX_ZOOM = {"province": 12}
 
+#: How far (degrees, ≈ 4 km) from the park a province's name is placed.
+_PROVINCE_CLEAR_DEG = 0.04
+
 _LAYERS = ("boundary", "landuse", "buildings", "plot_green", "facilities", "neighbourhoods")
 
 
@@ -106,6 +109,9 @@ def context_lines(park: Park, margin_m: float = CONTEXT_MARGIN_M) -> tuple[list[
         lines.append(part)
         out.append({"n": p.get("name"), "kind": p.get("kind") or "road"})
     named: list[tuple[Any, str]] = []
+    # Province names sit away from the park (its labels have the middle of the map).
+    park_ll = shapely.buffer(shapely.union_all(lonlat(park.boundary.geometry.values, park.crs)),
+                             _PROVINCE_CLEAR_DEG)
     polys, names = _provinces()
     for poly, name in zip(polys, names, strict=True):
         if not poly.intersects(clip):
@@ -115,6 +121,8 @@ def context_lines(park: Park, margin_m: float = CONTEXT_MARGIN_M) -> tuple[list[
             lines.append(border)
             out.append({"n": name, "kind": "province"})
         inside = shapely.clip_by_rect(poly, *box)
+        away = inside.difference(park_ll)
+        inside = away if not away.is_empty else inside
         if not inside.is_empty:
             named.append((inside.point_on_surface(), name))
     return lines, out, named
@@ -167,6 +175,19 @@ def _group(kind: str, points_ll: list[Any], texts: list[str], *, sizes: list[flo
     return group
 
 
+def _named_lines(kind: str, lines: list[tuple[Any, str]]) -> dict[str, Any] | None:
+    """One label per name: its lines merged, the label on the longest stretch."""
+    import shapely
+
+    by_name: dict[str, list[Any]] = {}
+    for g, n in lines:
+        if n and g is not None and not g.is_empty:
+            by_name.setdefault(n, []).append(g)
+    names = sorted(by_name)
+    anchors = [line_anchor(shapely.line_merge(shapely.union_all(by_name[n]))) for n in names]
+    return _group(kind, [a for a, _ in anchors], names, angles=[r for _, r in anchors])
+
+
 def _text(value: Any) -> str:
     return "" if missing(value) else str(value).strip()
 
@@ -194,9 +215,7 @@ def label_groups(park: Park, *, context: tuple[list[Any], list[dict[str, Any]], 
         for kind in ("road", "railway"):
             chosen = [(g, p["n"]) for g, p in zip(lines, props, strict=True)
                       if p["kind"] in ({"road", "minor_road"} if kind == "road" else {"railway"}) and p["n"]]
-            anchors = [line_anchor(g) for g, _ in chosen]
-            groups.append(_group(kind, [a for a, _ in anchors], [n for _, n in chosen],
-                                 angles=[r for _, r in anchors]))
+            groups.append(_named_lines(kind, chosen))
     fac = park.facilities
     if not fac.empty:
         pts = np.where(fac.geom_type.isin(["Point"]).to_numpy(), fac.geometry.values,
@@ -206,14 +225,8 @@ def label_groups(park: Park, *, context: tuple[list[Any], list[dict[str, Any]], 
         groups.append(_group("facility", list(lonlat(pts, park.crs)), names, side=True))
     roads = park.extras.get("roads")
     if roads is not None and not roads.empty and "name" in roads.columns:
-        by_name: dict[str, list[Any]] = {}
-        for g, n in zip(roads.geometry.values, roads["name"], strict=True):
-            if _text(n) and g is not None and not g.is_empty:
-                by_name.setdefault(_text(n), []).append(g)
-        names = sorted(by_name)
-        merged = [shapely.line_merge(shapely.union_all(by_name[n])) for n in names]
-        anchors = [line_anchor(g) for g in lonlat(np.asarray(merged, dtype=object), park.crs)]
-        groups.append(_group("park_road", [a for a, _ in anchors], names, angles=[r for _, r in anchors]))
+        geoms = lonlat(roads.to_crs(park.crs).geometry.values, park.crs)
+        groups.append(_named_lines("park_road", list(zip(geoms, map(_text, roads["name"]), strict=True))))
     lu = park.landuse
     order = np.argsort(-lu.geometry.area.to_numpy(), kind="stable")  # big lots first
     pts = lonlat(shapely.point_on_surface(lu.geometry.values[order]), park.crs)
