@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import math
 import os
 from typing import TYPE_CHECKING, Any
 
-from .._words import missing
 from ..crs import AREA_OF_USE_MARGIN_DEG as _AREA_OF_USE_MARGIN_DEG
 from ..errors import CRSError, InputError, LayerError
 
@@ -285,7 +285,9 @@ def compact_layer(geoms_ll: Any, props: list[dict[str, Any]], *, step: float = C
         for k in p:
             if k not in keys:
                 keys.append(k)
-    values = [[None if missing(p.get(k)) else p.get(k) for k in keys] for p in props]
+    # None and NaN are written as null (only floats can be NaN: the check runs once per value).
+    values = [[None if (v := p.get(k)) is None or (type(v) is float and math.isnan(v)) else v
+               for k in keys] for p in props]
     for row in values:
         while row and row[-1] is None:
             row.pop()
