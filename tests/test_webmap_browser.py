@@ -134,9 +134,7 @@ def test_map_in_chromium(browser, park, tmp_path, lang, names, legend):
         assert text in legend_text
     assert park.name in browser.find_element("id", "eipgis-title").text
     assert count_paths(browser, "eipgis-landuse") == 7
-    # 2 facilities and 2 rings over the gaps of the isolation strip (by E1 at the top-left, and the
-    # east and south sides: G1 greens the west side, G2 the top from x 110 m)
-    assert count_paths(browser, "eipgis-points") == 4
+    assert count_paths(browser, "eipgis-points") == 2
     assert browser.execute_script(
         "return document.querySelectorAll('.leaflet-control-scale-line').length") == 1
     assert_not_blank(browser)

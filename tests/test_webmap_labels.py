@@ -158,9 +158,9 @@ def test_tang_loong_map_is_readable_offline(browser, tmp_path):  # noqa: F811
     shown = _labels_shown(browser)
     assert not [t for k, t in shown if k == "lot"] and ("province", "Lào Cai") in shown
     widths = browser.execute_script(
-        "return Array.from(document.querySelectorAll('.leaflet-eipgis-points-pane path'))"
+        "return Array.from(document.querySelectorAll('.leaflet-eipgis-gaps-pane path'))"
         ".map(function (p) { return p.getBoundingClientRect().width; });")
-    assert sum(w >= 20 for w in widths) >= 14  # the 14 gap rings (radius 11 px + stroke)
+    assert len(widths) == 14 and min(widths) >= 22  # 14 gap rings: radius 11 px, plus the stroke
     assert _overlaps(browser) == 0
     # Close in (zoom 17): more lot codes than at 14, still no overlap.
     _zoom(browser, 17)

@@ -171,17 +171,21 @@ window.eipgis = (function () {
       },
       onEachFeature: function (f, l) {
         if (spec.quiet) { return; }
-        var html = content(spec, f.properties);
+        // Tooltip and popup text is made when first shown, not for every feature at load.
+        var html = function () { return content(spec, f.properties); };
         l.bindTooltip(html, {sticky: true, direction: 'top', opacity: 0.95});
         l.bindPopup(html, {maxWidth: 380, autoPanPaddingTopLeft: [380, 20]});
-        l.on('popupopen', function () { l.closeTooltip(); });
-        l.on('mouseover', function (e) {
-          var w = style(spec, f).weight || 1;
-          e.target.setStyle({weight: w + 2});
-        });
-        l.on('mouseout', function (e) { group.resetStyle(e.target); });
       }
     });
+    if (!spec.quiet) {  // one handler per layer, not per feature (events bubble up to the group)
+      var from = function (e) { return e.propagatedFrom || e.layer; };
+      group.on('popupopen', function (e) { if (from(e) && from(e).closeTooltip) { from(e).closeTooltip(); } });
+      group.on('mouseover', function (e) {
+        var l = from(e);
+        if (l && l.setStyle) { l.setStyle({weight: (style(spec, l.feature).weight || 1) + 2}); }
+      });
+      group.on('mouseout', function (e) { if (from(e) && from(e).setStyle) { group.resetStyle(from(e)); } });
+    }
     return group;
   }
   function panes(map, spec) {

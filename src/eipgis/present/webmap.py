@@ -70,6 +70,7 @@ _PANES = {
     "eipgis-fail": 410,
     "eipgis-changed": 412,
     "eipgis-links": 414,
+    "eipgis-gaps": 415,
     "eipgis-points": 416,
     "eipgis-labels": 450,
 }
@@ -665,7 +666,7 @@ def _strip_gaps(m: Any, ungreen: Any, park: Park, lang: str, legend: list[tuple[
     pts = lonlat(shapely.point_on_surface(np.asarray(parts, dtype=object)), park.crs)
     props = [{"h": lw["gap"].format(i=i + 1), "ha": _ha(g.area),
               "len": f"≈{number(g.length / 2)} m"} for i, g in enumerate(parts)]
-    spec = {"pane": "eipgis-points", "title": "h", "radius": 11, "style": _GAP_STYLE,
+    spec = {"pane": "eipgis-gaps", "title": "h", "radius": 11, "style": _GAP_STYLE,
             "fields": [["ha", w["ungreen_area"]], ["len", lw["gap_length"]]]}
     _add(m, pts, props, spec, lw["strip_gaps"].format(n=len(parts)))
     legend.append(("point", _GAP_STYLE["color"], lw["gap_marker"]))
