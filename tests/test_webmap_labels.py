@@ -198,3 +198,27 @@ def test_collision_pass_and_lot_size_rule(browser, square_gpkg, tmp_path):  # no
         return Array.from(document.querySelectorAll('.eipgis-label')).map(function (e) {
           return e.textContent; });""")
     assert "Thôn A" in m13 and "Nhà máy B" not in m13  # same point: the place name wins
+
+
+def test_big_layer_shares_one_popup(browser, tmp_path):  # noqa: F811
+    """Above 3,000 features a layer binds one tooltip and popup, filled from the feature under the mouse."""
+    from eipgis.synth import write_synthetic_park
+
+    park = eipgis.load_park(write_synthetic_park(tmp_path / "big.gpkg", 3500, seed=0))
+    assert len(park.landuse) > 3000
+    open_page(browser, write_map(park_map(park, tiles=None, context=False), tmp_path / "big.html"))
+    _settle(browser)
+    found = browser.execute_script("""
+        var m = Object.values(window).find(function (v) { return v instanceof L.Map; }), out = null;
+        m.eachLayer(function (g) {
+          if (out || !g.getLayers || g.getLayers().length < 3000) { return; }
+          var parts = g.getLayers(), l = parts[1234];
+          l.fire('click', {latlng: l.getCenter()}, true);  // bubbles up to the layer, as a real click
+          var el = document.querySelector('.leaflet-popup-content');
+          out = [parts.length, l.feature.properties.id, el ? el.textContent : null,
+                 parts.filter(function (p) { return p.getPopup && p.getPopup(); }).length];
+        });
+        return out;""")
+    n, pid, text, own = found
+    assert n == len(park.landuse) and own == 0  # no feature has a popup of its own
+    assert text is not None and text.startswith(pid)  # the popup's title is the clicked parcel's id

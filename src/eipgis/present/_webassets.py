@@ -160,8 +160,11 @@ window.eipgis = (function () {
               geometry: g && g.length ? {type: data.t, coordinates: g} : null};
     });
   }
+  // Above this many features a layer binds one tooltip and popup (fewer listeners, faster opening).
+  var MANY = 3000;
   function layer(spec, data) {
     data = decode(data);
+    var many = (data.features || data).length > MANY;
     var group = L.geoJson(data, {
       pane: spec.pane,
       attribution: spec.attribution,
@@ -170,7 +173,7 @@ window.eipgis = (function () {
         return L.circleMarker(latlng, {radius: spec.radius || 7, pane: spec.pane});
       },
       onEachFeature: function (f, l) {
-        if (spec.quiet) { return; }
+        if (spec.quiet || many) { return; }
         // Tooltip and popup text is made when first shown, not for every feature at load.
         var html = function () { return content(spec, f.properties); };
         l.bindTooltip(html, {sticky: true, direction: 'top', opacity: 0.95});
@@ -179,7 +182,14 @@ window.eipgis = (function () {
     });
     if (!spec.quiet) {  // one handler per layer, not per feature (events bubble up to the group)
       var from = function (e) { return e.propagatedFrom || e.layer; };
-      group.on('popupopen', function (e) { if (from(e) && from(e).closeTooltip) { from(e).closeTooltip(); } });
+      if (many) {  // big layers: one tooltip and one popup for the whole layer, filled per feature
+        var text = function (l) { return content(spec, (l.feature || {}).properties || {}); };
+        group.bindTooltip(text, {sticky: true, direction: 'top', opacity: 0.95});
+        group.bindPopup(text, {maxWidth: 380, autoPanPaddingTopLeft: [380, 20]});
+      }
+      group.on('popupopen', function (e) {
+        if (many) { group.closeTooltip(); } else if (from(e) && from(e).closeTooltip) { from(e).closeTooltip(); }
+      });
       group.on('mouseover', function (e) {
         var l = from(e);
         if (l && l.setStyle) { l.setStyle({weight: (style(spec, l.feature).weight || 1) + 2}); }
