@@ -222,3 +222,22 @@ def test_big_layer_shares_one_popup(browser, tmp_path):  # noqa: F811
     n, pid, text, own = found
     assert n == len(park.landuse) and own == 0  # no feature has a popup of its own
     assert text is not None and text.startswith(pid)  # the popup's title is the clicked parcel's id
+
+
+def test_a_river_layer_is_drawn_and_named(tmp_path):
+    import geopandas as gpd
+    from conftest import X0, Y0, square_park_layers, write_park
+
+    layers_ = square_park_layers()
+    # A river 1,000 m east of the park, running south to north.
+    layers_["river"] = gpd.GeoDataFrame({"name": ["Sông Hồng"]},
+                                        geometry=[LineString([(X0 + 2000, Y0 - 500), (X0 + 2000, Y0 + 1500)])],
+                                        crs="EPSG:3405")
+    park = eipgis.load_park(write_park(tmp_path / "river.gpkg", layers_))
+    m = park_map(park, tiles=None, lang="vi", context=False)
+    names = [c.layer_name for c in m._children.values() if hasattr(c, "layer_name")]
+    assert "Sông, suối (1)" in names
+    labels = next(c for c in m._children.values() if getattr(c, "call", "") == "labels")
+    river = next(g for g in json.loads(labels.data) if g["k"] == "river")
+    # One label, along the river: a south–north line reads at -90° (bottom to top) on screen.
+    assert river["t"] == ["Sông Hồng"] and river["r"] == [-90]

@@ -128,25 +128,26 @@ def context_lines(park: Park, margin_m: float = CONTEXT_MARGIN_M) -> tuple[list[
     return lines, out, named
 
 
-def line_anchor(line: Any) -> tuple[Any, float]:
-    """Middle of a line's longest part and the text angle there (degrees, -90…90, on screen)."""
+def line_anchor(line: Any) -> tuple[Any, int]:
+    """Middle of a line's longest part and the text angle there (whole degrees, -90 ≤ a < 90, on screen)."""
     import shapely
 
     parts = list(getattr(line, "geoms", [line]))
     longest = max(parts, key=lambda g: g.length)
     if longest.geom_type != "LineString":
-        return longest.point_on_surface(), 0.0
+        return longest.point_on_surface(), 0
     mid = longest.interpolate(0.5, normalized=True)
     a = longest.interpolate(max(0.0, 0.5 - 0.02), normalized=True)
     b = longest.interpolate(min(1.0, 0.5 + 0.02), normalized=True)
     dx = (b.x - a.x) * math.cos(math.radians(mid.y))
     dy = b.y - a.y
-    angle = -math.degrees(math.atan2(dy, dx)) if (dx or dy) else 0.0  # screen y points down
-    if angle > 90:
+    angle = round(-math.degrees(math.atan2(dy, dx))) if (dx or dy) else 0  # screen y points down
+    # Text reads left to right, and a vertical one from bottom to top: -90 ≤ angle < 90.
+    if angle >= 90:
         angle -= 180
     elif angle < -90:
         angle += 180
-    return shapely.Point(mid.x, mid.y), round(angle)
+    return shapely.Point(mid.x, mid.y), angle
 
 
 def _group(kind: str, points_ll: list[Any], texts: list[str], *, sizes: list[float] | None = None,
