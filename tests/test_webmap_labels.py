@@ -241,3 +241,28 @@ def test_a_river_layer_is_drawn_and_named(tmp_path):
     river = next(g for g in json.loads(labels.data) if g["k"] == "river")
     # One label, along the river: a south–north line reads at -90° (bottom to top) on screen.
     assert river["t"] == ["Sông Hồng"] and river["r"] == [-90]
+
+
+def test_shipped_context_equals_a_fresh_build():
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    from eipgis.io import read_text_file
+
+    layers_dir = Path(__file__).resolve().parents[1] / "layers"
+    sys.path.insert(0, str(layers_dir))  # the build script imports its sibling build_lao_cai_roads
+    try:
+        spec = importlib.util.spec_from_file_location("build_vn_context", layers_dir / "build_vn_context.py")
+        build = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(build)
+    finally:
+        sys.path.remove(str(layers_dir))
+    if not build.SOURCE.exists():
+        pytest.skip("the LegoCity data (../shared/data) is not beside this checkout")
+    shipped = read_text_file(build.DEFAULT_OUTPUT)
+    assert build.build() == shipped
+    features = json.loads(shipped)["features"]
+    # 458 source features; the placeholder name "Không biết" (unknown) never reaches a label.
+    assert len(features) == 458 and not [f for f in features if f["properties"]["name"] == "Không biết"]
+    assert {f["properties"]["kind"] for f in features} == {"road", "minor_road", "railway"}
