@@ -7,7 +7,6 @@ Figures: see the park in conftest.py; neighbourhood N1 is x 1300–1500, y 300�
 
 from __future__ import annotations
 
-import json
 import math
 
 import pytest
@@ -19,6 +18,7 @@ from eipgis import indicators
 from eipgis.criteria import check
 from eipgis.errors import LayerError
 from eipgis.plans.scenario import Scenario, ScenarioError, strip_by_class
+from eipgis.present._mapdata import layer_geojson
 
 LIMITS = {"I": 1000.0, "II": 500.0, "III": 300.0, "IV": 100.0, "V": 50.0}
 
@@ -89,7 +89,7 @@ def test_map_zone_is_the_buffer_of_the_buildings(tmp_path):
     m = park_map(park, report=check(park, "vn-qcvn-01-2021"), lang="en", tiles=None)
     failing = next(c for c in m._children.values() if type(c).__name__ == "GeoLayer"
                    and c.layer_name.startswith("Safety distance not met"))
-    data = json.loads(failing.data)
+    data = layer_geojson(failing.data)
     props = data["features"][0]["properties"]
     assert (props["id"], props["d"], props["src"]) == ("F2", "350 m", "1 building(s): B2")
     # 500 m around a 400 m × 400 m building: 400² + 4·400·500 + π·500² m².

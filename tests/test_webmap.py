@@ -22,6 +22,7 @@ from shapely.geometry import LineString, Polygon
 import eipgis
 from eipgis.errors import CRSError, InputError, LayerError, OutputError
 from eipgis.landuse import LABELS
+from eipgis.present._mapdata import layer_geojson
 from eipgis.present._webassets import external_references
 from eipgis.present.report import report_html, report_markdown, write_report
 from eipgis.present.webmap import changed_parcels, map_html, park_map, read_links, write_map
@@ -34,7 +35,7 @@ def layers(m) -> dict[str, tuple[dict, dict]]:
     out = {}
     for child in m._children.values():
         if type(child).__name__ == "GeoLayer":
-            out[child.layer_name] = (json.loads(child.spec), json.loads(child.data))
+            out[child.layer_name] = (json.loads(child.spec), layer_geojson(child.data))
     return out
 
 

@@ -975,3 +975,63 @@ COMMENT_WORDS: dict[str, dict[str, str]] = {
                        "của khu."),
     },
 }
+
+
+# --- readable web maps (issue 14 §1): labels, context layer, north arrow, title block -----------
+
+MAP_LABEL_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "labels": "Labels (lots, facilities, places, roads)",
+        "context": "Context: roads, railways, provinces (offline)",
+        "park_roads": "Park roads ({n})",
+        "strip_gaps": "Gaps in the isolation strip ({n})",
+        "gap": "Gap {i} in the isolation strip",
+        "gap_length": "Length along the boundary",
+        "north": "North",
+        "data_status": "Data",
+        "status_illustrative": "illustrative layout in {layers}: not survey data",
+        "status_supplied": "as supplied by the park (no layer marked illustrative)",
+        "railway": "Railway",
+        "context_source": "Roads, railways: LegoCity (CTU-SematX), CC BY-SA 4.0; "
+                          "provinces: geoBoundaries (public domain)",
+        "legend_context": "Context",
+        "road": "National or provincial road",
+        "province_border": "Province border",
+        "gap_marker": "Gap in the isolation strip (ring)",
+        "north_letter": "N",
+        "water": "Rivers and streams ({n})",
+        "lyr_boundary": "park boundary",
+        "lyr_landuse": "land use",
+        "lyr_buildings": "buildings",
+        "lyr_plot_green": "green inside plots",
+        "lyr_facilities": "facilities",
+        "lyr_neighbourhoods": "neighbourhoods",
+    },
+    "vi": {
+        "labels": "Nhãn (lô, cơ sở, địa danh, đường)",
+        "context": "Bối cảnh: đường, đường sắt, tỉnh (ngoại tuyến)",
+        "park_roads": "Đường nội bộ khu ({n})",
+        "strip_gaps": "Đoạn hở của dải cách ly ({n})",
+        "gap": "Đoạn hở {i} của dải cách ly",
+        "gap_length": "Chiều dài dọc ranh giới",
+        "north": "Bắc",
+        "data_status": "Dữ liệu",
+        "status_illustrative": "bố trí minh hoạ ở {layers}: không phải số liệu khảo sát",
+        "status_supplied": "theo số liệu của khu (không lớp nào ghi là minh họa)",
+        "railway": "Đường sắt",
+        "context_source": "Đường bộ, đường sắt: LegoCity (CTU-SematX), CC BY-SA 4.0; "
+                          "ranh giới tỉnh: geoBoundaries (phạm vi công cộng)",
+        "legend_context": "Bối cảnh",
+        "road": "Quốc lộ, tỉnh lộ",
+        "province_border": "Ranh giới tỉnh",
+        "gap_marker": "Đoạn hở của dải cách ly (vòng tròn)",
+        "north_letter": "B",
+        "water": "Sông, suối ({n})",
+        "lyr_boundary": "ranh giới khu",
+        "lyr_landuse": "sử dụng đất",
+        "lyr_buildings": "công trình",
+        "lyr_plot_green": "cây xanh trong lô",
+        "lyr_facilities": "cơ sở sản xuất",
+        "lyr_neighbourhoods": "khu dân cư",
+    },
+}

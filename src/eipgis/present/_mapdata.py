@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import math
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -15,10 +17,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AREA_OF_USE_MARGIN_DEG",
+    "COORD_STEP_DEG",
     "LINK_COLUMNS",
     "after_park",
     "changed_parcels",
     "check_park",
+    "compact_layer",
+    "layer_geojson",
     "lonlat",
     "material_names",
     "read_links",
@@ -225,3 +230,91 @@ def material_names(materials: Any, lang: str) -> dict[str, str]:
         entry = vocab.get(str(mat))
         out[str(mat)] = getattr(entry, lang) if entry is not None else str(mat).replace("_", " ")
     return out
+
+
+#: Coordinate step of map pages (degrees): 1e-5° is 1.1 m north–south and about 1.0 m east–west in
+#: Vietnam, so rounding moves a vertex by at most ≈ 0.55 m, below the 1 m display simplification.
+COORD_STEP_DEG = 1e-5
+
+#: shapely.GeometryType codes of the geometry types a compact layer may hold.
+_GEOM_CODES = {0: "Point", 1: "LineString", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString",
+               6: "MultiPolygon"}
+
+
+def compact_layer(geoms_ll: Any, props: list[dict[str, Any]], *, step: float = COORD_STEP_DEG
+                  ) -> dict[str, Any] | None:
+    """A map layer as compact JSON-ready columns instead of GeoJSON (the map's script rebuilds it).
+
+    Coordinates become integers in units of ``step`` degrees, each stored as its difference from
+    the previous vertex (a parcel's vertices are metres apart, so most numbers have 2–4 digits);
+    polygon rings drop their closing vertex; property names are written once (``k``) and each
+    feature's values follow in that order (``v``). Layers mixing points with lines or polygons
+    return ``None`` (the caller writes plain GeoJSON).
+
+    Returns
+    -------
+    dict or None
+        ``{"t": geometry type, "s": units per degree, "c": [dx, dy, ...], "o": [offsets...],
+        "k": [names], "v": [[values], ...]}``.
+    """
+    import numpy as np
+    import shapely
+
+    geoms = np.asarray(geoms_ll, dtype=object)
+    if len(geoms) == 0 or shapely.is_missing(geoms).any():
+        return None
+    try:
+        kind, coords, offsets = shapely.to_ragged_array(geoms)
+    except ValueError:  # points mixed with polygons: no single ragged layout
+        return None
+    name = _GEOM_CODES.get(int(kind))
+    if name is None:
+        return None
+    offsets = [np.asarray(o, dtype=np.int64) for o in offsets]
+    if name in ("Polygon", "MultiPolygon") and len(coords):
+        rings = offsets[0]
+        keep = np.ones(len(coords), dtype=bool)
+        keep[rings[1:] - 1] = False  # the closing vertex repeats the first
+        coords = coords[keep]
+        offsets[0] = rings - np.arange(len(rings))
+    scale = round(1 / step)
+    q = np.rint(coords * scale).astype(np.int64)
+    delta = np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel()
+    keys: list[str] = []
+    for p in props:
+        for k in p:
+            if k not in keys:
+                keys.append(k)
+    # None and NaN are written as null (only floats can be NaN: the check runs once per value).
+    values = [[None if (v := p.get(k)) is None or (type(v) is float and math.isnan(v)) else v
+               for k in keys] for p in props]
+    for row in values:
+        while row and row[-1] is None:
+            row.pop()
+    return {"t": name, "s": scale, "c": delta.tolist(), "o": [o.tolist() for o in offsets],
+            "k": keys, "v": values}
+
+
+def layer_geojson(text: str) -> dict[str, Any]:
+    """A map layer's data (compact or GeoJSON text) as a GeoJSON FeatureCollection, as the page sees it.
+
+    The Python twin of ``eipgis.decode`` in the map's script; used by tests and by anyone reading a
+    layer back out of a map object.
+    """
+    import json
+
+    import numpy as np
+
+    data = json.loads(text)
+    if "k" not in data:
+        return data
+    xy = np.cumsum(np.asarray(data["c"], dtype=np.int64).reshape(-1, 2), axis=0) / data["s"]
+    items: list[Any] = xy.tolist()
+    for off in data["o"]:
+        items = [items[a:b] for a, b in itertools.pairwise(off)]
+    features = []
+    for row, g in zip(data["v"], items, strict=True):
+        props = {k: v for k, v in zip(data["k"], row, strict=False) if v is not None}
+        features.append({"type": "Feature", "properties": props,
+                         "geometry": {"type": data["t"], "coordinates": g} if g else None})
+    return {"type": "FeatureCollection", "features": features}

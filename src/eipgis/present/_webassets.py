@@ -102,6 +102,18 @@ table.eipgis-tip th {text-align: left; font-weight: normal; color: #555; padding
   vertical-align: top;}
 table.eipgis-tip td {padding: 0; font-weight: bold;}
 .eipgis-head {font-weight: bold; font-size: 13px; margin-bottom: 2px;}
+.eipgis-labels {position: absolute; left: 0; top: 0; pointer-events: none;}
+.eipgis-label {position: absolute; white-space: nowrap; font-size: 10px; line-height: 1; color: #222;
+  text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; transform-origin: center;}
+.eipgis-label-lot {color: #333;}
+.eipgis-label-facility {font-size: 11px; font-style: italic; color: #000; transform-origin: left center;}
+.eipgis-label-nbh {font-size: 12px; font-weight: bold; color: #7a4a00;}
+.eipgis-label-river {font-size: 12px; font-style: italic; color: #1f5fa8;}
+.eipgis-label-road, .eipgis-label-railway {font-size: 11px; color: #5a4a3a;}
+.eipgis-label-park_road {font-size: 10px; color: #555;}
+.eipgis-label-province {font-size: 13px; letter-spacing: 2px; text-transform: uppercase; color: #6b4f8a;}
+.eipgis-north {background: rgba(255,255,255,.85); border: 1px solid #999; border-radius: 4px;
+  padding: 2px 4px 0 4px; line-height: 0;}
 """
 
 #: The one script every eipgis map uses to draw its GeoJSON layers (styles, tooltips, popups).
@@ -129,26 +141,61 @@ window.eipgis = (function () {
     if (f.properties._w) { s.weight = f.properties._w; }
     return s;
   }
+  function nest(items, offsets) {
+    var out = [];
+    for (var i = 0; i + 1 < offsets.length; i++) { out.push(items.slice(offsets[i], offsets[i + 1])); }
+    return out;
+  }
+  // A compact layer (eipgis.present._mapdata.compact_layer) back to GeoJSON features.
+  function decode(data) {
+    if (!data.k) { return data; }
+    var c = data.c, s = data.s, x = 0, y = 0, items = new Array(c.length / 2);
+    for (var i = 0; i < c.length; i += 2) { x += c[i]; y += c[i + 1]; items[i / 2] = [x / s, y / s]; }
+    data.o.forEach(function (off) { items = nest(items, off); });
+    return data.v.map(function (row, j) {
+      var p = {};
+      data.k.forEach(function (k, n) { if (row[n] !== null && row[n] !== undefined) { p[k] = row[n]; } });
+      var g = items[j];
+      return {type: 'Feature', properties: p,
+              geometry: g && g.length ? {type: data.t, coordinates: g} : null};
+    });
+  }
+  // Above this many features a layer binds one tooltip and popup (fewer listeners, faster opening).
+  var MANY = 3000;
   function layer(spec, data) {
+    data = decode(data);
+    var many = (data.features || data).length > MANY;
     var group = L.geoJson(data, {
       pane: spec.pane,
+      attribution: spec.attribution,
       style: function (f) { return style(spec, f); },
       pointToLayer: function (f, latlng) {
         return L.circleMarker(latlng, {radius: spec.radius || 7, pane: spec.pane});
       },
       onEachFeature: function (f, l) {
-        if (spec.quiet) { return; }
-        var html = content(spec, f.properties);
+        if (spec.quiet || many) { return; }
+        // Tooltip and popup text is made when first shown, not for every feature at load.
+        var html = function () { return content(spec, f.properties); };
         l.bindTooltip(html, {sticky: true, direction: 'top', opacity: 0.95});
         l.bindPopup(html, {maxWidth: 380, autoPanPaddingTopLeft: [380, 20]});
-        l.on('popupopen', function () { l.closeTooltip(); });
-        l.on('mouseover', function (e) {
-          var w = style(spec, f).weight || 1;
-          e.target.setStyle({weight: w + 2});
-        });
-        l.on('mouseout', function (e) { group.resetStyle(e.target); });
       }
     });
+    if (!spec.quiet) {  // one handler per layer, not per feature (events bubble up to the group)
+      var from = function (e) { return e.propagatedFrom || e.layer; };
+      if (many) {  // big layers: one tooltip and one popup for the whole layer, filled per feature
+        var text = function (l) { return content(spec, (l.feature || {}).properties || {}); };
+        group.bindTooltip(text, {sticky: true, direction: 'top', opacity: 0.95});
+        group.bindPopup(text, {maxWidth: 380, autoPanPaddingTopLeft: [380, 20]});
+      }
+      group.on('popupopen', function (e) {
+        if (many) { group.closeTooltip(); } else if (from(e) && from(e).closeTooltip) { from(e).closeTooltip(); }
+      });
+      group.on('mouseover', function (e) {
+        var l = from(e);
+        if (l && l.setStyle) { l.setStyle({weight: (style(spec, l.feature).weight || 1) + 2}); }
+      });
+      group.on('mouseout', function (e) { if (from(e) && from(e).setStyle) { group.resetStyle(from(e)); } });
+    }
     return group;
   }
   function panes(map, spec) {
@@ -156,7 +203,88 @@ window.eipgis = (function () {
       if (!map.getPane(name)) { map.createPane(name).style.zIndex = spec[name]; }
     });
   }
-  return {esc: esc, layer: layer, panes: panes};
+  // Labels placed on every move: kinds in the order given, none overlapping one already placed,
+  // a lot's code only when the lot is wider on screen than the code (eipgis.present._labels).
+  var FONT = {province: 13, nbh: 12, river: 12, road: 11, railway: 11, facility: 11, park_road: 10, lot: 10};
+  function labels(spec, groups) {
+    var items = [];
+    groups.forEach(function (g) {
+      var x = 0, y = 0;
+      for (var i = 0; i < g.t.length; i++) {
+        x += g.c[2 * i]; y += g.c[2 * i + 1];
+        items.push({k: g.k, t: g.t[i], ll: L.latLng(y / g.s, x / g.s), m: g.m ? g.m[i] : 0,
+                    r: g.r ? g.r[i] : 0, z: g.z || 0, zx: g.zx === undefined ? 99 : g.zx, side: !!g.side});
+      }
+    });
+    var Layer = L.Layer.extend({
+      onAdd: function (map) {
+        this._box = L.DomUtil.create('div', 'eipgis-labels leaflet-zoom-hide', map.getPane('eipgis-labels'));
+        map.on('moveend zoomend resize', this._draw, this);
+        this._draw();
+      },
+      onRemove: function (map) {
+        map.off('moveend zoomend resize', this._draw, this);
+        L.DomUtil.remove(this._box);
+      },
+      _draw: function () { place(this._map, this._box, items); }
+    });
+    return new Layer();
+  }
+  function place(map, box, items) {
+    var zoom = map.getZoom(), view = map.getBounds().pad(0.1), cell = 80, grid = {}, frag = document.createDocumentFragment();
+    var mpp = 40075016.686 * Math.cos(map.getCenter().lat * Math.PI / 180) / (256 * Math.pow(2, zoom));
+    function cells(b, add) {
+      for (var i = Math.floor(b[0] / cell); i <= Math.floor(b[2] / cell); i++) {
+        for (var j = Math.floor(b[1] / cell); j <= Math.floor(b[3] / cell); j++) {
+          var key = i + ',' + j, list = grid[key] || (grid[key] = []);
+          if (add) { list.push(b); continue; }
+          for (var n = 0; n < list.length; n++) {
+            var o = list[n];
+            if (b[0] < o[2] && o[0] < b[2] && b[1] < o[3] && o[1] < b[3]) { return true; }
+          }
+        }
+      }
+      return false;
+    }
+    box.textContent = '';
+    items.forEach(function (it) {
+      if (zoom < it.z || zoom > it.zx || !view.contains(it.ll)) { return; }
+      var font = FONT[it.k] || 11, w = it.t.length * font * 0.6 + 6, h = font + 4;
+      if (it.m && it.m / mpp < w) { return; }
+      var p = map.latLngToLayerPoint(it.ll), a = it.r * Math.PI / 180;
+      var bw = Math.abs(w * Math.cos(a)) + Math.abs(h * Math.sin(a));
+      var bh = Math.abs(w * Math.sin(a)) + Math.abs(h * Math.cos(a));
+      var x0 = it.side ? p.x + 6 : p.x - bw / 2, b = [x0, p.y - bh / 2, x0 + bw, p.y + bh / 2];
+      if (cells(b, false)) { return; }
+      cells(b, true);
+      var el = document.createElement('div');
+      el.className = 'eipgis-label eipgis-label-' + it.k;
+      el.textContent = it.t;
+      el.style.left = p.x + 'px';
+      el.style.top = p.y + 'px';
+      el.style.transform = (it.side ? 'translate(6px,-50%)' : 'translate(-50%,-50%)') +
+        (it.r ? ' rotate(' + it.r + 'deg)' : '');
+      frag.appendChild(el);
+    });
+    box.appendChild(frag);
+  }
+  function north(map, letter, title) {
+    var Control = L.Control.extend({
+      onAdd: function () {
+        var div = L.DomUtil.create('div', 'eipgis-north leaflet-control');
+        div.id = 'eipgis-north';
+        div.title = title;
+        div.innerHTML = '<svg width="34" height="46" viewBox="0 0 34 46" role="img" aria-label="' +
+          esc(title) + '"><polygon points="17,3 27,33 17,27" fill="#222"/>' +
+          '<polygon points="17,3 7,33 17,27" fill="#fff" stroke="#222" stroke-width="1.2"/>' +
+          '<text x="17" y="45" text-anchor="middle" font-size="12" font-weight="bold">' +
+          esc(letter) + '</text></svg>';
+        return div;
+      }
+    });
+    return new Control({position: 'bottomright'}).addTo(map);
+  }
+  return {esc: esc, layer: layer, panes: panes, decode: decode, labels: labels, north: north};
 })();
 """
 

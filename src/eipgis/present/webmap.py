@@ -13,6 +13,7 @@ from .._markup import escape, html_element
 from .._words import (
     HAZARD_COLOURS,
     KINDS,
+    MAP_LABEL_WORDS,
     MATERIAL_COLOURS,
     WORDS,
     check_lang,
@@ -25,12 +26,13 @@ from .._words import (
 from ..errors import CRSError, InputError
 from ..indicators import INDICATORS, Highlight, SafetyDetail, StripDetail
 from ..landuse import CLASSES, COLOURS, LABELS
-from . import _webassets
+from . import _labels, _webassets
 from ._mapdata import (
     LINK_COLUMNS,
     after_park,
     changed_parcels,
     check_park,
+    compact_layer,
     lonlat,
     material_names,
     read_links,
@@ -59,15 +61,19 @@ SIMPLIFY_M = 1.0
 
 #: Map panes (z-index): land use under the boundary, highlights above, points on top.
 _PANES = {
+    "eipgis-context": 401,
     "eipgis-landuse": 402,
+    "eipgis-roads": 403,
     "eipgis-neighbourhoods": 404,
     "eipgis-boundary": 406,
     "eipgis-zones": 408,
     "eipgis-fail": 410,
     "eipgis-changed": 412,
     "eipgis-links": 414,
+    "eipgis-gaps": 415,
     "eipgis-points": 416,
     "eipgis-comments": 418,
+    "eipgis-labels": 450,
 }
 
 # Above this many features the map draws on a canvas instead of SVG (faster for big parks).
@@ -92,11 +98,14 @@ _BOUNDARY_STYLE: dict[str, Any] = {"color": "#111111", "weight": 3, "fill": Fals
 
 
 def _collection(geoms_ll: Any, props: list[dict[str, Any]]) -> str:
-    """A GeoJSON FeatureCollection as script-safe JSON text."""
+    """A layer as script-safe JSON text: compact columns (see ``compact_layer``), else GeoJSON."""
     import json
 
     import shapely
 
+    compact = compact_layer(geoms_ll, props)
+    if compact is not None:
+        return _webassets.json_for_script(compact)
     geometry = shapely.to_geojson(geoms_ll)
     parts = []
     for g, p in zip(geometry, props, strict=True):
@@ -155,14 +164,15 @@ def _elements() -> tuple[Any, Any, Any]:
 
             _template = Template(
                 "{% macro script(this, kwargs) %}\n"
-                "var {{ this.get_name() }} = eipgis.layer({{ this.spec }}, {{ this.data }});\n"
+                "var {{ this.get_name() }} = eipgis.{{ this.call }}({{ this.spec }}, {{ this.data }});\n"
                 "{% endmacro %}"
             )
 
             def __init__(self, data: str, spec: dict[str, Any], *, name: str, overlay: bool = True,
-                         show: bool = True) -> None:
+                         show: bool = True, call: str = "layer") -> None:
                 super().__init__(name=name, overlay=overlay, control=True, show=show)
                 self._name = "EipgisLayer"
+                self.call = call
                 self.data = data
                 self.spec = _webassets.json_for_script(spec)
 
@@ -310,7 +320,7 @@ def _failing_layers(m: Any, park: Park, report: ComplianceReport, lang: str, sim
                 "fields": [[label, w[label]], ["limit", w["limit"]], ["t", w["tenant"]],
                            ["crit", r.title[lang]]]}
         name = w[f"fail_{key}"].format(n=len(rows))
-        _add(m, lu_ll[rows], props, spec, f"{name} · {r.id}")
+        _add(m, lu_ll[rows], props, spec, name)
         legend.append(("fill" if key == "density" else "line", _FAIL_STYLE[key]["color"], name))
 
     for r, _ in _highlighted(report, "strip"):
@@ -328,8 +338,9 @@ def _failing_layers(m: Any, park: Park, report: ComplianceReport, lang: str, sim
                 "fields": [["ha", w["ungreen_area"]], ["len", w["ungreen_length"]],
                            ["wd", w["width"]], ["crit", "ID"]]}
         name = w["fail_strip"].format(ha=number(strip.ungreen_ha, 2))
-        _add(m, geoms, props, spec, f"{name} · {r.id}")
+        _add(m, geoms, props, spec, name)
         legend.append(("fill", _FAIL_STYLE["strip"]["fillColor"], name))
+        _strip_gaps(m, ungreen, park, lang, legend)
 
     for r, _ in _highlighted(report, "zones"):
         measure = r.measure
@@ -373,7 +384,7 @@ def _failing_layers(m: Any, park: Park, report: ComplianceReport, lang: str, sim
         name = w["fail_safety"].format(n=int(failing.sum()))
         _add(m, zone_ll[failing], [p for p, f in zip(props, failing, strict=True) if f],
              {"pane": "eipgis-zones", "title": "id", "fields": fields,
-              "style": _FAIL_STYLE["zone_fail"]}, f"{name} · {r.id}")
+              "style": _FAIL_STYLE["zone_fail"]}, name)
         legend.append(("line", _FAIL_STYLE["zone_fail"]["color"], name))
         extent = shapely.total_bounds(zone_ll[failing])
         # The neighbourhoods inside a failing facility's zone.
@@ -391,7 +402,7 @@ def _failing_layers(m: Any, park: Park, report: ComplianceReport, lang: str, sim
             _add(m, display["neighbourhoods"][inside], nprops,
                  {"pane": "eipgis-fail", "title": "n", "style": _FAIL_STYLE["nbh_inside"],
                   "fields": [["pop", w["population"]], ["of", w["inside_zone_of"]]]},
-                 f"{w['nbh_inside']} ({int(inside.sum())}) · {r.id}")
+                 f"{w['nbh_inside']} ({int(inside.sum())})")
             legend.append(("fill", _FAIL_STYLE["nbh_inside"]["fillColor"], w["nbh_inside"]))
     return extent
 
@@ -554,10 +565,12 @@ def _panel_html(park: Park, report: ComplianceReport, after: ComplianceReport | 
         "after": _status(after, lang) if after is not None else None,
         "area": number(park.area_ha, 1), "parcels": number(len(park.landuse)),
         "crs": park.crs_label, "date": date, "version": __version__,
+        "status": _labels.data_status(park, lang),
     }
     groups = _legend_groups(lang, legend["classes"], legend["fails"], legend["hazards"],
                             legend["materials"], legend["others"])
-    return render("map_panel.html.j2", w=w, title=box, legend=groups, tiles=bool(legend["tiles"]))
+    return render("map_panel.html.j2", w=w, lw=MAP_LABEL_WORDS[lang], title=box, legend=groups,
+                  tiles=bool(legend["tiles"]))
 
 
 def _legend_groups(lang: str, classes: list[str], fails: list[tuple[str, str, str]],
@@ -649,6 +662,81 @@ def _basemap_overlay(path: str | os.PathLike[str], park: Park, lang: str, *, max
                         .format(name=path.name), overlay=True, control=True, show=True)
 
 
+# --- readable maps: context, park roads, labels, gaps, north arrow (issue 14) ---------------
+
+_CONTEXT_STYLES: dict[str, dict[str, Any]] = {
+    "road": {"color": "#b5835a", "weight": 3, "opacity": 0.9},
+    "minor_road": {"color": "#c9a27e", "weight": 2, "opacity": 0.9},
+    "railway": {"color": "#333333", "weight": 2, "dashArray": "7 4", "opacity": 0.9},
+    "province": {"color": "#7b5ea7", "weight": 1.5, "dashArray": "10 4 2 4", "opacity": 0.8},
+}
+_PARK_ROAD_STYLE: dict[str, Any] = {"color": "#7d7d7d", "weight": 2, "opacity": 0.9}
+_WATER_STYLE: dict[str, Any] = {"color": "#3a7bd5", "weight": 4, "opacity": 0.8}
+_GAP_STYLE: dict[str, Any] = {"color": "#d7191c", "weight": 3, "fillColor": "#ffffff", "fillOpacity": 0.35}
+#: Extra park layers drawn and named as water (rivers, streams) when a GeoPackage has them.
+_WATER_LAYERS = ("river", "rivers", "water", "waterways")
+
+
+def _strip_gaps(m: Any, ungreen: Any, park: Park, lang: str, legend: list[tuple[str, str, str]]) -> None:
+    """A ring over each gap of the isolation strip, so gaps show at the overview scale too."""
+    import numpy as np
+    import shapely
+
+    lw = MAP_LABEL_WORDS[lang]
+    w = WORDS[lang]
+    parts = [g for g in getattr(ungreen, "geoms", [ungreen]) if not g.is_empty]
+    if not parts:
+        return
+    parts.sort(key=lambda g: -g.area)
+    pts = lonlat(shapely.point_on_surface(np.asarray(parts, dtype=object)), park.crs)
+    props = [{"h": lw["gap"].format(i=i + 1), "ha": _ha(g.area),
+              "len": f"≈{number(g.length / 2)} m"} for i, g in enumerate(parts)]
+    spec = {"pane": "eipgis-gaps", "title": "h", "radius": 11, "style": _GAP_STYLE,
+            "fields": [["ha", w["ungreen_area"]], ["len", lw["gap_length"]]]}
+    _add(m, pts, props, spec, lw["strip_gaps"].format(n=len(parts)))
+    legend.append(("point", _GAP_STYLE["color"], lw["gap_marker"]))
+
+
+def _readable_layers(m: Any, park: Park, lang: str, simplify_m: float, *, context: bool,
+                     others: list[tuple[str, str, str]]) -> list[dict[str, Any]]:
+    """The offline context layer, the park's roads and water; returns the map's label groups."""
+    import numpy as np
+
+    lw = MAP_LABEL_WORDS[lang]
+    ctx = _labels.context_lines(park) if context else None
+    if ctx is not None and ctx[0]:
+        kinds = sorted({p["kind"] for p in ctx[1]}, key=list(_CONTEXT_STYLES).index)
+        _add(m, np.asarray(ctx[0], dtype=object), ctx[1],
+             {"pane": "eipgis-context", "title": "n", "style": {"weight": 2}, "styleBy": "kind",
+              "styles": {k: _CONTEXT_STYLES[k] for k in kinds}, "attribution": lw["context_source"]},
+             lw["context"])
+        if "road" in kinds:
+            others.append(("solid", _CONTEXT_STYLES["road"]["color"], lw["road"]))
+        if "railway" in kinds:
+            others.append(("line", _CONTEXT_STYLES["railway"]["color"], lw["railway"]))
+        if "province" in kinds:
+            others.append(("line", _CONTEXT_STYLES["province"]["color"], lw["province_border"]))
+    roads = park.extras.get("roads")
+    if roads is not None and not roads.empty:
+        geoms = lonlat(simplified(roads.to_crs(park.crs).geometry.values, simplify_m / 2), park.crs)
+        names = _column(roads, "name")
+        _add(m, geoms, [{"n": _text(n)} for n in names],
+             {"pane": "eipgis-roads", "title": "n", "style": _PARK_ROAD_STYLE},
+             lw["park_roads"].format(n=len(roads)))
+    water: list[tuple[Any, str]] = []
+    for layer in _WATER_LAYERS:
+        frame = park.extras.get(layer)
+        if frame is None or frame.empty:
+            continue
+        geoms = lonlat(simplified(frame.to_crs(park.crs).geometry.values, simplify_m), park.crs)
+        names = [_text(n) for n in _column(frame, "name")]
+        _add(m, geoms, [{"n": n} for n in names],
+             {"pane": "eipgis-context", "title": "n", "style": _WATER_STYLE},
+             lw["water"].format(n=len(frame)))
+        water += [(g, n) for g, n in zip(geoms, names, strict=True) if n]
+    return _labels.label_groups(park, context=ctx, water=water)
+
+
 # --- the map -------------------------------------------------------------------------------
 
 
@@ -669,6 +757,7 @@ def park_map(
     comments: Any = None,
     comment_mode: bool = True,
     map_id: str | None = None,
+    context: bool = True,
 ) -> folium.Map:
     """A consultation web map of a park: land use, failing criteria, scenario, symbiosis.
 
@@ -716,6 +805,9 @@ def park_map(
         (kept in the browser) and export the comments as GeoJSON (see :mod:`.comments`).
     map_id : str, optional
         The id the comments are kept and exported under (default: the park's file name).
+    context : bool
+        Draw the offline context layer (national and provincial roads, railways and province
+        borders within 15 km, shipped with eipgis) under the park; on by default.
 
     Returns
     -------
@@ -810,6 +902,7 @@ def park_map(
     if display["neighbourhoods"] is not None:
         _neighbourhood_layer(m, shown, display["neighbourhoods"], lang)
         others.append(("fill", _NBH_STYLE["fillColor"], w["neighbourhoods"].format(n=len(shown.neighbourhoods))))
+    label_groups = _readable_layers(m, shown, lang, simplify_m, context=context, others=others)
 
     judged, judged_park = (after_report, after) if after is not None else (report, park)
     assert judged is not None and judged_park is not None
@@ -844,6 +937,9 @@ def park_map(
     hazards = _facility_layer(m, shown, judged, lang) if not shown.facilities.empty else []
     if comments is not None or comment_mode:
         others.append(_comment_layers(m, park, comments, comment_mode, map_id, lang))
+    lw = MAP_LABEL_WORDS[lang]
+    layer_cls, _, _ = _elements()
+    layer_cls(_webassets.json_for_script(label_groups), {}, name=lw["labels"], call="labels").add_to(m)
 
     legend = {"classes": classes, "fails": legend_fail, "hazards": hazards, "materials": materials,
               "others": others, "tiles": bool(tiles)}
@@ -852,6 +948,8 @@ def park_map(
     figure.html.add_child(html_element(panel))
     script("L.control.scale({imperial: false, maxWidth: 200, position: 'bottomleft'})"
            ".addTo({map});").add_to(m)
+    script(f"eipgis.north({{map}}, {_webassets.json_for_script(lw['north_letter'])}, "
+           f"{_webassets.json_for_script(lw['north'])});").add_to(m)
     layer_switch(position="topright", collapsed=False).add_to(m)
     script("if (window.performance && performance.mark) { performance.mark('eipgis-map-ready'); }"
            ).add_to(m)
