@@ -365,7 +365,10 @@ def test_report_vietnamese_and_markdown(park, tmp_path):
     with pytest.raises(OutputError):
         write_report(tmp_path / "r.md", park)
     with pytest.raises(InputError, match="unknown report format"):
-        write_report(tmp_path / "r.pdf", park, fmt="pdf")
+        write_report(tmp_path / "r.pdf", park, fmt="docx")
+    with pytest.raises(InputError, match=r"unknown report format '\.docx'.*\.html, \.md or \.pdf"):
+        write_report(tmp_path / "r.docx", park)
+    assert not (tmp_path / "r.docx").exists()
 
 
 def test_assess_writes_maps_and_report(tmp_path):

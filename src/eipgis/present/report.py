@@ -26,10 +26,14 @@ if TYPE_CHECKING:
     from ..criteria import ComplianceReport
     from ..park import Park
 
-__all__ = ["FORMATS", "MAX_ROWS", "report_html", "report_markdown", "write_report"]
+__all__ = ["FORMATS", "MAX_ROWS", "SUFFIXES", "report_format", "report_html", "report_markdown",
+           "write_report"]
 
 #: Output formats of :func:`write_report`.
-FORMATS = ("html", "markdown")
+FORMATS = ("html", "markdown", "pdf")
+
+#: File suffix → report format (any other suffix is refused).
+SUFFIXES = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown", ".pdf": "pdf"}
 
 #: Longest list of failing features or links a table shows (the rest is counted).
 MAX_ROWS = 50
@@ -444,15 +448,35 @@ def write_report(
     overwrite: bool = False,
     **options: Any,
 ) -> Path:
-    """Write the appraisal (HTML or Markdown, from ``fmt`` or the suffix) atomically.
+    """Write the appraisal (HTML, Markdown or PDF, from ``fmt`` or the suffix) atomically.
 
     Everything is computed before the file is opened, so a failure leaves no partial report.
+    The PDF is the HTML page printed by WeasyPrint (A4, pictures embedded).
     """
     from .. import io as _io
 
-    fmt = fmt or ("markdown" if Path(path).suffix.lower() in (".md", ".markdown") else "html")
-    if fmt not in FORMATS:
-        raise InputError(f"unknown report format {fmt!r}. Fix: use one of {', '.join(FORMATS)}.")
+    fmt = report_format(path, fmt)
     doc = _document(park, **_defaults(options))
+    if fmt == "pdf":
+        from .invest_page import html_to_pdf
+
+        pdf = html_to_pdf(_to_html(doc))
+        target = Path(path)
+        with _io.atomic_path(target, overwrite=overwrite) as tmp:
+            tmp.write_bytes(pdf)
+        return target
     text = _to_html(doc) if fmt == "html" else _to_markdown(doc)
     return _io.write_text(path, text, overwrite=overwrite)
+
+
+def report_format(path: str | os.PathLike[str], fmt: str | None = None) -> str:
+    """The report format ``fmt``, or the one the suffix of ``path`` names; refuse anything else."""
+    if fmt is None:
+        suffix = Path(path).suffix.lower()
+        if suffix not in SUFFIXES:
+            raise InputError(f"{path}: unknown report format {suffix or '(no suffix)'!r}. Fix: name the "
+                             f"report .html, .md or .pdf (or pass --format {'|'.join(FORMATS)}).")
+        fmt = SUFFIXES[suffix]
+    if fmt not in FORMATS:
+        raise InputError(f"unknown report format {fmt!r}. Fix: use one of {', '.join(FORMATS)}.")
+    return fmt
