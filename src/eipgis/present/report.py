@@ -300,9 +300,68 @@ def _document(
     sections.append(pictures)
     if park.notes:
         sections.append(_Section(w["notes"], paragraphs=list(park.notes)))
+    sections[2:2] = _explained(park, report, lang)  # after the criteria (issue 14)
     subtitle = f"{report.criteria_set} — {report.criteria_title[lang]} · {w['date']}: {date}"
-    return _Doc(lang, f"{w['report_title']}: {title or park.name}", subtitle, sections,
-                w["generated"].format(version=__version__, date=date))
+    return _localised(_Doc(lang, f"{w['report_title']}: {title or park.name}", subtitle, sections,
+                           w["generated"].format(version=__version__, date=date)))
+
+
+# --- what the report explains, in the reader's formats (issue 14) ----------------------------
+
+
+def _explained(park: Park, report: ComplianceReport, lang: str) -> list[_Section]:
+    """What each failing criterion means (one sentence per indicator), what "unconfirmed" means
+    when a threshold is, and which layers the park's own data marks illustrative."""
+    from .._words import FAILING_MEANING, PRINT_WORDS
+    from ..criteria import HEADINGS
+    from ._provenance import illustrative_lines
+
+    p = PRINT_WORDS[lang]
+    out = []
+    head = HEADINGS[lang]  # id, criterion, value, threshold, result, gap, status
+    rows = {row[0]: row for row in report.rows(lang=lang)}
+    meaning = []
+    for r in report.failing:
+        if r.indicator in FAILING_MEANING:
+            row = rows[r.id]
+            figures = f"{head[2]} {row[2]}, {head[3]} {row[3]}" + (f", {head[5]} {row[5]}" if row[5] != "–" else "")
+            meaning.append(f"{r.id} — {r.title[lang]}: {FAILING_MEANING[r.indicator][lang]} ({figures})")
+    if meaning:
+        out.append(_Section(p["meaning_title"], paragraphs=meaning))
+    if any(r.status == "unconfirmed" for r in report.results):
+        out.append(_Section(p["unconfirmed_title"], paragraphs=[p["unconfirmed_note"]]))
+    lines = illustrative_lines(park, lang)
+    out.append(_Section(p["illustrative_title"],
+                        paragraphs=[p["illustrative_intro"], *lines] if lines else [p["none_illustrative"]]))
+    return out
+
+
+def _localised(doc: _Doc) -> _Doc:
+    """In Vietnamese, every number, date and unit in Vietnamese form (Babel) and the sources'
+    document names in Vietnamese; ids, feature codes and headings are left as written."""
+    from .._words import localise, source_text
+
+    if doc.lang != "vi":
+        return doc
+    lang = doc.lang
+    keep = {WORDS[lang]["feature_col"]}
+    source = WORDS[lang]["source_col"]
+
+    def table(t: _Table) -> _Table:
+        def cell(head: str, text: str) -> str:
+            if head == source:
+                return source_text(text, lang)
+            return text if head in keep else localise(text, lang)
+
+        return _Table(t.head, [[cell(h, c) for h, c in zip(t.head, row, strict=True)] for row in t.rows],
+                      t.more)
+
+    def section(s: _Section) -> _Section:
+        return _Section(s.title, [table(t) for t in s.tables], s.images,
+                        [localise(x, lang) for x in s.paragraphs], [section(x) for x in s.subsections])
+
+    return _Doc(lang, doc.title, localise(doc.subtitle, lang), [section(s) for s in doc.sections],
+                localise(doc.footer, lang))
 
 
 # --- rendering -----------------------------------------------------------------------------
@@ -458,7 +517,7 @@ def write_report(
     fmt = report_format(path, fmt)
     doc = _document(park, **_defaults(options))
     if fmt == "pdf":
-        from .invest_page import html_to_pdf
+        from ._pdf import html_to_pdf
 
         pdf = html_to_pdf(_to_html(doc))
         target = Path(path)
