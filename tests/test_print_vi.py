@@ -191,3 +191,14 @@ def test_assess_report_includes_the_scenarios(tmp_path):
     report = (tmp_path / "out" / "tang_loong_report.md").read_text(encoding="utf-8")
     assert "## So sánh các phương án" in report
     assert "## Ý nghĩa của các tiêu chí không đạt" in report and "## Các lớp minh hoạ" in report
+
+
+def test_vietnamese_web_map_panel_and_popups(square_gpkg):
+    from eipgis.present.webmap import map_html, park_map
+
+    park = eipgis.load_park(square_gpkg)
+    vi = map_html(park_map(park, lang="vi", tiles=None, date=DATE))
+    en = map_html(park_map(park, lang="en", tiles=None, date=DATE))
+    # the panel: 100 ha with one decimal, today's date; P1 is 500 m × 500 m = 25 ha in its popup
+    assert "100,0 ha" in vi and "02/12/2026" in vi and '"a":"25,00 ha"' in vi
+    assert "100.0 ha" in en and DATE in en and '"a":"25.00 ha"' in en

@@ -124,7 +124,7 @@ def test_vietnamese_map_keeps_diacritics(park):
     for text in ("Sử dụng đất (7 lô)", "Ranh giới khu công nghiệp", "Lô vượt mật độ xây dựng (1)",
                  "Chưa đủ khoảng cách an toàn (1)", "Cơ sở sản xuất theo cấp độc hại (2)",
                  "Khu công nghiệp Thử nghiệm", "Chú giải", "Đất cây xanh", "Bộ tiêu chí",
-                 "6/7 tiêu chí không đạt", "Ngày: 2026-01-15", "Mật độ xây dựng"):
+                 "6/7 tiêu chí không đạt", "Ngày: 15/01/2026", "Mật độ xây dựng"):
         assert text in html, text
     assert '<html lang="vi">' in html
     spec, _ = layer(m, "Sử dụng đất")
@@ -208,7 +208,7 @@ def test_scenario_before_after_and_changed_parcels(park):
     assert by_name["Sử dụng đất: phương án (7 lô)"].show
     assert not by_name["Sử dụng đất: hiện trạng (7 lô)"].show
     _, changed = layer(m, "Lô đất thay đổi (1)")
-    assert props(changed) == [{"id": "P1", "ch": "Đất nhà máy, kho tàng → Đất cây xanh", "a": "25.00 ha"}]
+    assert props(changed) == [{"id": "P1", "ch": "Đất nhà máy, kho tàng → Đất cây xanh", "a": "25,00 ha"}]  # vi format
     html = map_html(m)
     assert "Xanh hoá lô P1" in html and "Hiện trạng:" in html and "Phương án:" in html
     # a Park works as well as a Scenario
