@@ -29,11 +29,11 @@ __all__ = ["PAPERS", "map_scale", "print_map_pdf", "write_print_map"]
 PAPERS: dict[str, tuple[float, float]] = {"A3": (297.0, 420.0), "A1": (594.0, 841.0)}
 
 _MM = 1 / 25.4  # inches per millimetre
-_NICE = (1.0, 2.0, 2.5, 5.0)
+_NICE = (1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 7.5)  # round scales: 1:15,000, 1:25,000, 1:30,000…
 
 
 def map_scale(extent_m: tuple[float, float], frame_mm: tuple[float, float]) -> int:
-    """The smallest round scale denominator (1, 2, 2.5 or 5 × 10ⁿ) at which ``extent_m`` (width,
+    """The smallest round scale denominator (1, 1.5, 2, 2.5, 3, 4, 5 or 7.5 × 10ⁿ) at which ``extent_m`` (width,
     height in metres) fits a map frame of ``frame_mm`` (width, height in millimetres).
 
     >>> map_scale((1800.0, 1200.0), (200.0, 300.0))  # 1800 m on 0.2 m needs 1:9,000 → 1:10,000
