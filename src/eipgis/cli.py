@@ -577,11 +577,11 @@ def report_command(park: str, output: str, lang: str, fmt: str | None, criteria:
     from .present.report import report_format, write_report
 
     lang = _map_lang(lang)
-    fmt = report_format(output, fmt)  # .docx or any unknown suffix: refused before anything is read
     inputs = _park_inputs(park) + _criteria_inputs(criteria) + _checked(
         ("land-use mapping file", landuse_mapping), ("links file", links))
     inputs += [("a scenario file", f) for f in scenario_files]
     refuse_output(output, overwrite=overwrite, inputs=inputs)
+    fmt = report_format(output, fmt)  # .docx or any unknown suffix: refused before the park is read
     cset = load_criteria(criteria)
     scenarios = None
     if scenario_files:
