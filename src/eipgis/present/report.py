@@ -339,6 +339,8 @@ def _explained(park: Park, report: ComplianceReport, lang: str) -> list[_Section
 def _localised(doc: _Doc) -> _Doc:
     """In Vietnamese, every number, date and unit in Vietnamese form (Babel) and the sources'
     document names in Vietnamese; ids, feature codes and headings are left as written."""
+    from dataclasses import replace
+
     from .._words import localise, source_text
 
     if doc.lang != "vi":
@@ -353,15 +355,14 @@ def _localised(doc: _Doc) -> _Doc:
                 return source_text(text, lang)
             return text if head in keep else localise(text, lang)
 
-        return _Table(t.head, [[cell(h, c) for h, c in zip(t.head, row, strict=True)] for row in t.rows],
-                      t.more)
+        return replace(t, rows=[[cell(h, c) for h, c in zip(t.head, row, strict=True)] for row in t.rows])
 
     def section(s: _Section) -> _Section:
-        return _Section(s.title, [table(t) for t in s.tables], s.images,
-                        [localise(x, lang) for x in s.paragraphs], [section(x) for x in s.subsections])
+        return replace(s, tables=[table(t) for t in s.tables], paragraphs=[localise(x, lang) for x in s.paragraphs],
+                       subsections=[section(x) for x in s.subsections])
 
-    return _Doc(lang, doc.title, localise(doc.subtitle, lang), [section(s) for s in doc.sections],
-                localise(doc.footer, lang))
+    return replace(doc, subtitle=localise(doc.subtitle, lang), sections=[section(s) for s in doc.sections],
+                   footer=localise(doc.footer, lang))
 
 
 # --- rendering -----------------------------------------------------------------------------
