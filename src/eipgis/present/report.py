@@ -520,13 +520,21 @@ def write_report(
     if fmt == "pdf":
         from ._pdf import html_to_pdf
 
-        pdf = html_to_pdf(_to_html(doc))
+        pdf = html_to_pdf(_to_html(doc).replace("</head>", _PRINT_CSS + "</head>", 1))
         target = Path(path)
         with _io.atomic_path(target, overwrite=overwrite) as tmp:
             tmp.write_bytes(pdf)
         return target
     text = _to_html(doc) if fmt == "html" else _to_markdown(doc)
     return _io.write_text(path, text, overwrite=overwrite)
+
+
+#: Paper rules of the PDF report: A4 with page numbers; long tables break between rows, with their
+#: heading repeated, instead of leaving a page blank before a table that does not fit.
+_PRINT_CSS = ("<style>@page {size: A4; margin: 16mm 14mm 18mm;"
+              " @bottom-right {content: counter(page) \" / \" counter(pages); font-size: 9px;}}"
+              " body {max-width: none; margin: 0;} table {font-size: 10px; page-break-inside: auto;}"
+              " tr, figure {page-break-inside: avoid;} thead {display: table-header-group;}</style>")
 
 
 def report_format(path: str | os.PathLike[str], fmt: str | None = None) -> str:
