@@ -62,6 +62,7 @@ def test_vietnamese_number_and_date_formats():
     assert local_number(1097.66, 1, "en") == "1,097.7"
     assert local_number(2500, 0, "vi") == "2.500"
     assert local_date(DATE, "vi") == "02/12/2026" and local_date(dt.date(2026, 12, 2), "en") == DATE
+    assert local_date("tháng 12 năm 2026", "vi") == "tháng 12 năm 2026"  # words stay as written
     assert localise("1,097.70 ha; 7.5 %; 1,200 t/yr; 2026-12-02", "vi") == \
         "1.097,70 ha; 7,5 %; 1.200 tấn/năm; 02/12/2026"
     # article numbers, dates in document names and ids are not numbers to rewrite

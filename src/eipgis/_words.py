@@ -888,10 +888,16 @@ def local_number(value: float, decimals: int = 0, lang: str = "en") -> str:
 
 
 def local_date(date: Any, lang: str = "en") -> str:
-    """A date (``datetime.date`` or ``YYYY-MM-DD``) as ``2026-12-02`` (en) or ``02/12/2026`` (vi)."""
+    """A date (``datetime.date`` or ``YYYY-MM-DD``) as ``2026-12-02`` (en) or ``02/12/2026`` (vi).
+
+    Any other text (a date a user wrote as words) is returned as it is.
+    """
     import datetime as _dt
 
-    day = date if isinstance(date, _dt.date) else _dt.date.fromisoformat(str(date)[:10])
+    try:
+        day = date if isinstance(date, _dt.date) else _dt.date.fromisoformat(str(date))
+    except ValueError:
+        return str(date)
     if lang != "vi":
         return day.isoformat()
     from babel.dates import format_date
