@@ -681,7 +681,9 @@ def test_to_table_in_vietnamese(qcvn):
     green = next(line for line in table.splitlines() if line.startswith("VN21-LU-GREEN"))
     assert "Tỷ lệ đất cây xanh toàn khu" in green and "KHÔNG ĐẠT" in green
     strip = next(line for line in table.splitlines() if line.startswith("VN21-BUF-STRIP"))
-    assert "1,980 m dải cây xanh" in strip
+    # Vietnamese number format (issue 14): 1 980 m grouped with a dot, 50.0 % with a decimal comma.
+    assert "1.980 m dải cây xanh" in strip and "50,0 %" in strip and "1,98 ha" in strip
+    assert "1,980 m" not in table
     haz = next(line for line in table.splitlines() if line.startswith("VN-HAZ-DIST"))
     assert "100 m còn thiếu" in haz and "chưa xác nhận" in haz
 

@@ -347,7 +347,7 @@ def test_report_map_and_comparison_show_not_assessed(park):
     html = report_html(park, report=report, lang="vi")
     assert '<td class="na">CHƯA ĐÁNH GIÁ</td>' in html and "chưa đánh giá" in html
     assert "<td>Doanh nghiệp</td><td>5</td>" in html  # the five enterprises in the summary
-    assert f"<td>Quy định có hiệu lực ngày</td><td>{date.today().isoformat()}</td>" in html
+    assert f"<td>Quy định có hiệu lực ngày</td><td>{date.today():%d/%m/%Y}</td>" in html  # vi date
     assert "NOT ASSESSED" in report_markdown(park, report=report, lang="en")
     assert "1 not assessed" in map_html(park_map(park, report=report, lang="en"))
     table = comparison_to_table(compare([Scenario.from_dict(

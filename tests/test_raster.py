@@ -306,7 +306,7 @@ def test_cli_landcover(square_gpkg, landcover, capsys):
     code, out, _ = run_cli(["check", str(square_gpkg), "--landcover", str(landcover),
                             "--green-classes", "10,30,60", "--lang", "vi"], capsys)
     assert code == 0
-    assert "OBS-GREEN" in out and "14.9 %" in out
+    assert "OBS-GREEN" in out and "14,9 %" in out  # Vietnamese decimal comma (issue 14)
 
 
 def test_cli_ndvi(square_gpkg, tmp_path, capsys):

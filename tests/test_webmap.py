@@ -125,7 +125,7 @@ def test_vietnamese_map_keeps_diacritics(park):
     for text in ("Sử dụng đất (7 lô)", "Ranh giới khu công nghiệp", "Lô vượt mật độ xây dựng (1)",
                  "Chưa đủ khoảng cách an toàn (1)", "Cơ sở sản xuất theo cấp độc hại (2)",
                  "Khu công nghiệp Thử nghiệm", "Chú giải", "Đất cây xanh", "Bộ tiêu chí",
-                 "6/7 tiêu chí không đạt", "Ngày: 2026-01-15", "Mật độ xây dựng"):
+                 "6/7 tiêu chí không đạt", "Ngày: 15/01/2026", "Mật độ xây dựng"):
         assert text in html, text
     assert '<html lang="vi">' in html
     spec, _ = layer(m, "Sử dụng đất")
@@ -209,7 +209,7 @@ def test_scenario_before_after_and_changed_parcels(park):
     assert by_name["Sử dụng đất: phương án (7 lô)"].show
     assert not by_name["Sử dụng đất: hiện trạng (7 lô)"].show
     _, changed = layer(m, "Lô đất thay đổi (1)")
-    assert props(changed) == [{"id": "P1", "ch": "Đất nhà máy, kho tàng → Đất cây xanh", "a": "25.00 ha"}]
+    assert props(changed) == [{"id": "P1", "ch": "Đất nhà máy, kho tàng → Đất cây xanh", "a": "25,00 ha"}]  # vi format
     html = map_html(m)
     assert "Xanh hoá lô P1" in html and "Hiện trạng:" in html and "Phương án:" in html
     # a Park works as well as a Scenario
@@ -366,7 +366,10 @@ def test_report_vietnamese_and_markdown(park, tmp_path):
     with pytest.raises(OutputError):
         write_report(tmp_path / "r.md", park)
     with pytest.raises(InputError, match="unknown report format"):
-        write_report(tmp_path / "r.pdf", park, fmt="pdf")
+        write_report(tmp_path / "r.pdf", park, fmt="docx")
+    with pytest.raises(InputError, match=r"unknown report format '\.docx'.*\.html, \.md or \.pdf"):
+        write_report(tmp_path / "r.docx", park)
+    assert not (tmp_path / "r.docx").exists()
 
 
 def test_assess_writes_maps_and_report(tmp_path):

@@ -1035,3 +1035,213 @@ MAP_LABEL_WORDS: dict[str, dict[str, str]] = {
         "lyr_neighbourhoods": "khu dân cư",
     },
 }
+
+# --- issue 14: Vietnamese formats, print layouts, what the report explains ----------------------
+# One formatting function for numbers and dates in everything a reader sees: Babel's Vietnamese
+# locale in Vietnamese output (1.097,7 ha; 02/12/2026), the core's English forms otherwise.
+
+_ENGLISH_NUMBER = r"(?<![\w.,§/:-])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+)(?![\w.]|,\d)"
+_ISO_DATE = r"(?<![\w-])(\d{4})-(\d{2})-(\d{2})(?![\w-])"
+
+
+def local_number(value: float, decimals: int = 0, lang: str = "en") -> str:
+    """A number as a reader of ``lang`` writes it: ``1,097.7`` (en), ``1.097,7`` (vi, Babel)."""
+    if lang != "vi":
+        return number(value, decimals)
+    from babel.numbers import format_decimal
+
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    return str(format_decimal(round(float(value), decimals), format=pattern, locale="vi_VN"))
+
+
+def local_date(date: Any, lang: str = "en") -> str:
+    """A date (``datetime.date`` or ``YYYY-MM-DD``) as ``2026-12-02`` (en) or ``02/12/2026`` (vi).
+
+    Any other text (a date a user wrote as words) is returned as it is.
+    """
+    import datetime as _dt
+
+    try:
+        day = date if isinstance(date, _dt.date) else _dt.date.fromisoformat(str(date))
+    except ValueError:
+        return str(date)
+    if lang != "vi":
+        return day.isoformat()
+    from babel.dates import format_date
+
+    return str(format_date(day, "dd/MM/yyyy", locale="vi_VN"))
+
+
+def localise(text: str, lang: str) -> str:
+    """A cell written in the core's English forms, with its numbers, dates and units in ``lang``.
+
+    Only whole numbers are rewritten (``1,097.70`` → ``1.097,70``); article numbers such as
+    ``§2.5.3`` or ``35/2022`` are left alone. English text is returned unchanged.
+    """
+    import re
+
+    if lang != "vi" or not isinstance(text, str):
+        return text
+
+    def _num(m: re.Match[str]) -> str:
+        raw = m.group(1)
+        decimals = len(raw.split(".")[1]) if "." in raw else 0
+        return local_number(float(raw.replace(",", "")), decimals, "vi")
+
+    text = re.sub(_ISO_DATE, lambda m: local_date(m.group(0), "vi"), text)
+    text = re.sub(_ENGLISH_NUMBER, _num, text)
+    for en, vi in UNIT_WORDS.items():
+        text = re.sub(rf"(?<=[\d\s]){re.escape(en)}(?![\w])", vi, text)
+    return text
+
+
+#: Units with a Vietnamese form (the rest, ha, m, km, %, MWh, are written alike).
+UNIT_WORDS: dict[str, str] = {"t/yr": "tấn/năm", "m3/d": "m³/ngày", "MWh/yr": "MWh/năm",
+                              "t CO₂/yr": "tấn CO₂/năm"}
+
+#: Words of legal sources with a Vietnamese form (the name of the document, its parts).
+SOURCE_WORDS: tuple[tuple[str, str], ...] = (
+    ("Decree", "Nghị định"), ("Circular", "Thông tư"), ("Decision", "Quyết định"),
+    ("Appendix", "Phụ lục"), ("Table", "Bảng"), ("Art.", "Điều"), ("form", "biểu"),
+    ("ND-CP", "NĐ-CP"), ("QD-TTg", "QĐ-TTg"), ("the fallback named by", "quy định dự phòng theo"),
+)
+
+
+def source_text(source: str, lang: str) -> str:
+    """A criterion's source in ``lang``: the names of Vietnamese legal documents in Vietnamese."""
+    import re
+
+    if lang != "vi":
+        return source
+    for en, vi in SOURCE_WORDS:
+        source = re.sub(rf"(?<!\w){re.escape(en)}(?!\w)", vi, source)
+    return source
+
+
+#: Words of the print layouts (eipgis map --print) and of what the report explains (issue 14).
+PRINT_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "scale": "Scale 1:{n} at {paper}",
+        "date": "Date",
+        "criteria_set": "Criteria set",
+        "status": "Data status",
+        "status_text": "{fail} of {total} criteria fail; {unconfirmed} thresholds unconfirmed",
+        "sources": "Sources",
+        "source_park": "Park layers: {source}",
+        "source_criteria": "Thresholds: {sources}",
+        "crs": "Coordinates: {crs}",
+        "illustrative_note": "Illustrative layout: {layers} are drawn for illustration, not surveyed.",
+        "legend": "Legend",
+        "north": "N",
+        "made_with": "Made with eipgis {version}",
+        "unconfirmed_title": "What “unconfirmed” means",
+        "unconfirmed_note": ("A threshold marked unconfirmed has not been read in the text of the "
+                             "document it cites (or the document is not in force for this park yet); "
+                             "its result is indicative until the threshold is checked against that "
+                             "document."),
+        "illustrative_title": "Illustrative layers",
+        "illustrative_intro": ("These layers of the park are marked illustrative in the data; "
+                               "their positions or figures are not surveyed:"),
+        "illustrative_row": "{layer}: {n} of {total} features (column {columns})",
+        "none_illustrative": "No layer of the park is marked illustrative.",
+        "meaning_title": "What the failing criteria mean",
+        "layer_boundary": "Park boundary",
+        "layer_landuse": "Land-use parcels",
+        "layer_facilities": "Facilities",
+        "layer_neighbourhoods": "Neighbourhoods",
+        "layer_buildings": "Buildings",
+        "layer_plot_green": "Green in plots",
+        "layer_enterprises": "Enterprises",
+    },
+    "vi": {
+        "scale": "Tỷ lệ 1:{n} trên khổ {paper}",
+        "date": "Ngày",
+        "criteria_set": "Bộ tiêu chí",
+        "status": "Tình trạng dữ liệu",
+        "status_text": "{fail}/{total} tiêu chí không đạt; {unconfirmed} ngưỡng chưa xác nhận",
+        "sources": "Nguồn",
+        "source_park": "Các lớp của khu: {source}",
+        "source_criteria": "Ngưỡng: {sources}",
+        "crs": "Hệ toạ độ: {crs}",
+        "illustrative_note": "Bố trí minh hoạ: {layers} được vẽ để minh hoạ, không phải số liệu đo đạc.",
+        "legend": "Chú giải",
+        "north": "B",
+        "made_with": "Lập bằng eipgis {version}",
+        "unconfirmed_title": "“Chưa xác nhận” nghĩa là gì",
+        "unconfirmed_note": ("Ngưỡng ghi “chưa xác nhận” là ngưỡng chưa được đối chiếu với văn bản "
+                             "gốc mà nó dẫn (hoặc văn bản chưa có hiệu lực với khu này); kết quả của "
+                             "nó chỉ mang tính tham khảo cho đến khi ngưỡng được kiểm tra lại theo "
+                             "văn bản đó."),
+        "illustrative_title": "Các lớp minh hoạ",
+        "illustrative_intro": ("Các lớp sau của khu được đánh dấu là minh hoạ trong dữ liệu; vị trí "
+                               "hoặc số liệu của chúng không phải số liệu đo đạc:"),
+        "illustrative_row": "{layer}: {n}/{total} đối tượng (cột {columns})",
+        "none_illustrative": "Không có lớp nào của khu được đánh dấu là minh hoạ.",
+        "meaning_title": "Ý nghĩa của các tiêu chí không đạt",
+        "layer_boundary": "Ranh giới khu",
+        "layer_landuse": "Lô đất quy hoạch",
+        "layer_facilities": "Cơ sở sản xuất",
+        "layer_neighbourhoods": "Khu dân cư",
+        "layer_buildings": "Công trình",
+        "layer_plot_green": "Cây xanh trong lô",
+        "layer_enterprises": "Doanh nghiệp",
+    },
+}
+
+#: One sentence per indicator: what it means when a criterion measured with it fails.
+FAILING_MEANING: dict[str, dict[str, str]] = {
+    "landuse_share": {
+        "en": "The park gives this land-use class a smaller (or larger) share of its area than the rule "
+              "allows, so land has to be reassigned to or from it.",
+        "vi": "Tỷ lệ diện tích của loại đất này trong khu thấp (hoặc cao) hơn mức quy định, nên cần "
+              "chuyển đổi đất sang hoặc ra khỏi loại này.",
+    },
+    "plot_building_density": {
+        "en": "Buildings cover more of these plots than the maximum density allows.",
+        "vi": "Công trình chiếm tỷ lệ diện tích lô đất vượt mật độ xây dựng tối đa cho phép.",
+    },
+    "plot_green_share": {
+        "en": "These factory plots keep less green land inside them than the minimum the rule asks for.",
+        "vi": "Các lô nhà máy này có tỷ lệ đất cây xanh trong lô thấp hơn mức tối thiểu quy định.",
+    },
+    "isolation_strip": {
+        "en": "Part of the isolation strip along the park edge is not green, so the park is not "
+              "screened from its neighbours there.",
+        "vi": "Một phần dải cách ly dọc ranh giới khu chưa có cây xanh, nên tại đó khu chưa được "
+              "ngăn cách với khu vực lân cận.",
+    },
+    "safety_distance": {
+        "en": "Homes, schools or other neighbourhoods lie closer to these facilities than the safety "
+              "distance their hazard class requires.",
+        "vi": "Nhà ở, trường học hoặc khu dân cư nằm gần các cơ sở này hơn khoảng cách an toàn mà cấp "
+              "nguy hại của chúng yêu cầu.",
+    },
+    "wwtp_count": {
+        "en": "The park does not have the central wastewater treatment plant the rule requires.",
+        "vi": "Khu chưa có nhà máy xử lý nước thải tập trung theo quy định.",
+    },
+    "green_cover_share": {
+        "en": "Less of the park is actually green on the ground (land cover) than the minimum share.",
+        "vi": "Diện tích thực sự có cây xanh trên mặt đất (lớp phủ) của khu thấp hơn tỷ lệ tối thiểu.",
+    },
+    "checklist": {
+        "en": "The park's management answered no (or did not answer) to this requirement.",
+        "vi": "Ban quản lý khu trả lời chưa đáp ứng (hoặc chưa trả lời) yêu cầu này.",
+    },
+    "table_share": {
+        "en": "Too few of the park's enterprises meet this requirement, by the figures they reported.",
+        "vi": "Theo số liệu doanh nghiệp báo cáo, tỷ lệ doanh nghiệp trong khu đáp ứng yêu cầu này "
+              "còn thấp hơn mức quy định.",
+    },
+    "table_count": {
+        "en": "The park has fewer of these (for example symbiosis links) than the rule asks for.",
+        "vi": "Số lượng (ví dụ các liên kết cộng sinh) trong khu ít hơn mức quy định.",
+    },
+    "table_ratio": {
+        "en": "The reported quantities give a lower ratio (for example water reused) than the minimum.",
+        "vi": "Tỷ lệ tính từ số liệu báo cáo (ví dụ nước tái sử dụng) thấp hơn mức tối thiểu.",
+    },
+}
+
+#: What marks a cell of a park layer as illustrative (any language the data is written in).
+ILLUSTRATIVE_MARKERS: tuple[str, ...] = ("illustrative", "minh hoạ", "minh họa")

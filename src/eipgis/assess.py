@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from .park import Park
+    from .plans.scenario import Scenario
     from .symbiosis import SymbiosisResult
 
 __all__ = ["CRITERIA_SETS", "Outputs", "assess"]
@@ -71,8 +72,12 @@ def assess(
     for map_lang in ("en", "vi"):
         contents[f"tang_loong_map_{map_lang}.html"] = map_html(
             park_map(park, report=reports[-1], links=links, lang=map_lang))
-    contents["tang_loong_report.html"] = report_html(park, report=reports[-1], links=links, lang=lang)
-    contents["tang_loong_report.md"] = report_markdown(park, report=reports[-1], links=links, lang=lang)
+    # The report carries the scenarios that close the gaps (issue 14), as the comparison below does.
+    scenarios = None if park_path else tang_loong_scenarios() or None
+    contents["tang_loong_report.html"] = report_html(park, report=reports[-1], links=links, lang=lang,
+                                                     scenarios=scenarios)
+    contents["tang_loong_report.md"] = report_markdown(park, report=reports[-1], links=links, lang=lang,
+                                                       scenarios=scenarios)
     # The candidate restructurings of scenarios/, compared side by side (issue 3).
     comparison = None if park_path else tang_loong_comparison(park)
     if comparison is not None:
@@ -245,12 +250,19 @@ def tang_loong_comparison(park: Park) -> pd.DataFrame | None:
 
     Returns None when the scenario files are not installed with this copy of eipgis.
     """
-    from .plans.scenario import Scenario, compare
+    from .plans.scenario import compare
+
+    scenarios = tang_loong_scenarios()
+    return compare(scenarios, park, criteria=CRITERIA_SETS[0]) if scenarios else None
+
+
+def tang_loong_scenarios() -> list[Scenario]:
+    """The Tằng Loỏng scenario files (``scenarios/tang_loong_*.yaml``) read; empty when not installed."""
+    from .plans.scenario import Scenario
 
     here = Path(__file__).resolve().parent
     for folder in (here / "data" / "scenarios", here.parents[1] / "scenarios"):
         files = sorted(folder.glob("tang_loong_*.yaml"))
         if files:
-            return compare([Scenario.from_yaml(f) for f in files], park,
-                           criteria=CRITERIA_SETS[0])
-    return None
+            return [Scenario.from_yaml(f) for f in files]
+    return []

@@ -491,17 +491,25 @@ def _map_lang(lang: str) -> str:
 @click.option("--comments", "comment_log", type=click.Path(dir_okay=False), default=None,
               help="A consultation log (the GeoPackage 'eipgis comments import' wrote) shown as a layer.")
 @click.option("--overwrite", is_flag=True, help="Replace the output file if it exists.")
+@click.option("--print", "paper", type=click.Choice(["A3", "A1"], case_sensitive=False), default=None,
+              help="A wall map instead: a PDF print layout on A3 or A1 paper (-o map.pdf).")
+@click.option("--landscape", is_flag=True, help="With --print: landscape paper [default: portrait].")
 @_park_options
 def map_command(park: str, output: str | None, lang: str, scenario_file: str | None,
                 links: str | None, criteria: str, tiles: str, tiles_on: bool, basemap: str | None,
-                comment_log: str | None, overwrite: bool, crs: str | None, repair: bool,
-                landuse_mapping: str | None) -> None:
-    """A consultation web map of PARK: one HTML file that works offline."""
+                comment_log: str | None, overwrite: bool, paper: str | None, landscape: bool,
+                crs: str | None, repair: bool, landuse_mapping: str | None) -> None:
+    """A consultation web map of PARK: one HTML file that works offline (or, with --print, a PDF wall map)."""
     from .criteria import load_criteria
     from .park import load_park
     from .present.webmap import park_map, write_map
 
     lang = _map_lang(lang)
+    if paper is not None or landscape:
+        _print_map(park, output, paper, landscape, lang=lang, links=links, criteria=criteria,
+                   scenario=scenario_file, overwrite=overwrite, crs=crs, repair=repair,
+                   landuse_mapping=landuse_mapping)
+        return
     output = output or str(Path("maps") / f"{Path(park).stem}.html")
     inputs = _park_inputs(park) + _criteria_inputs(criteria) + _checked(
         ("land-use mapping file", landuse_mapping), ("links file", links), ("basemap raster", basemap),
@@ -522,14 +530,40 @@ def map_command(park: str, output: str | None, lang: str, scenario_file: str | N
     click.echo(f"wrote {output}", err=True)
 
 
+def _print_map(park: str, output: str | None, paper: str | None, landscape: bool, *, lang: str,
+               links: str | None, criteria: str, scenario: str | None, overwrite: bool, crs: str | None,
+               repair: bool, landuse_mapping: str | None) -> None:
+    """``eipgis map PARK --print A3|A1 [--landscape] -o map.pdf`` (issue 14)."""
+    from .criteria import load_criteria
+    from .park import load_park
+    from .present.printmap import write_print_map
+
+    if paper is None:
+        raise InputError("--landscape turns the paper of a print layout. Fix: add --print A3 or --print A1.")
+    if scenario:
+        raise InputError("a print layout shows the park as it is. Fix: leave out --scenario with --print "
+                         "(apply the scenario with eipgis scenario, then print the park it writes).")
+    output = output or str(Path("maps") / f"{Path(park).stem}_{paper.upper()}.pdf")
+    if Path(output).suffix.lower() != ".pdf":
+        raise InputError(f"{output}: a print layout is written as PDF. Fix: name the output *.pdf.")
+    inputs = _park_inputs(park) + _criteria_inputs(criteria) + _checked(
+        ("land-use mapping file", landuse_mapping), ("links file", links))
+    refuse_output(output, overwrite=overwrite, inputs=inputs)
+    cset = load_criteria(criteria)
+    loaded = load_park(park, crs=crs, repair=repair, landuse_mapping=landuse_mapping)
+    write_print_map(output, loaded, overwrite=overwrite, criteria=cset, paper=paper, landscape=landscape,
+                    lang=lang, links=links)
+    click.echo(f"wrote {output}", err=True)
+
+
 @cli.command("report")
 @click.argument("park", type=click.Path())
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
-              help="The report file (.html, or .md for Markdown).")
+              help="The report file (.html, .md for Markdown, or .pdf).")
 @click.option("--lang", default="en", show_default=True, metavar="en|vi",
               help="Language of the report (en, vi).")
-@click.option("--format", "fmt", type=click.Choice(["html", "markdown"]), default=None,
-              help="Report format [default: from the -o suffix (.md → markdown), else html].")
+@click.option("--format", "fmt", type=click.Choice(["html", "markdown", "pdf"]), default=None,
+              help="Report format [default: from the -o suffix: .html, .md, .pdf; others are refused].")
 @click.option("--criteria", default="vn-qcvn-01-2021", show_default=True,
               help="A built-in criteria set or the path of a YAML file.")
 @click.option("--scenario", "scenario_files", multiple=True, type=click.Path(dir_okay=False),
@@ -546,7 +580,7 @@ def report_command(park: str, output: str, lang: str, fmt: str | None, criteria:
     """The appraisal of PARK as one self-contained HTML (or Markdown) document."""
     from .criteria import load_criteria
     from .park import load_park
-    from .present.report import write_report
+    from .present.report import report_format, write_report
 
     lang = _map_lang(lang)
     inputs = _park_inputs(park) + _criteria_inputs(criteria) + _checked(
@@ -554,6 +588,7 @@ def report_command(park: str, output: str, lang: str, fmt: str | None, criteria:
         ("consultation log", comment_log))
     inputs += [("a scenario file", f) for f in scenario_files]
     refuse_output(output, overwrite=overwrite, inputs=inputs)
+    fmt = report_format(output, fmt)  # .docx or any unknown suffix: refused before the park is read
     cset = load_criteria(criteria)
     scenarios = None
     if scenario_files:

@@ -689,21 +689,25 @@ class ComplianceReport:
     def rows(self, *, lang: str = "en") -> list[tuple[str, ...]]:
         """One tuple of formatted cells per criterion, under :data:`HEADINGS` ``[lang]``:
         id, criterion, value, threshold, result, gap, status."""
+        from .._words import localise  # Vietnamese numbers in Vietnamese (issue 14)
+
         w = _WORDS[lang]
         return [
             (
                 r.id,
                 r.title[lang],
-                format_value(r, lang=lang),
-                format_threshold(r, lang=lang),
+                localise(format_value(r, lang=lang), lang),
+                localise(format_threshold(r, lang=lang), lang),
                 verdict(r.passed, lang=lang),
-                format_gap(r, lang=lang),
+                localise(format_gap(r, lang=lang), lang),
                 w[r.status],
             )
             for r in self.results
         ]
 
     def _summary(self, lang: str) -> list[str]:
+        from .._words import local_date, local_number
+
         w, d = _WORDS[lang], DATA_CHECK_WORDS[lang]
         n_fail = len(self.failing)
         overall = w["pass"] if self.passed else f"{w['fail']} ({n_fail}/{len(self.results)})"
@@ -712,11 +716,11 @@ class ComplianceReport:
         lines = [
             f"{w['park']}: {self.park}",
             f"{w['set']}: {self.criteria_set} — {self.criteria_title[lang]}",
-            f"{w['area']}: {self.area_ha:,.2f} ha ({self.crs})",
+            f"{w['area']}: {local_number(self.area_ha, 2, lang)} ha ({self.crs})",
             f"{w['overall']}: {overall}",
         ]
         if self.as_of is not None:
-            lines.append(f"{d['as_of']}: {self.as_of.isoformat()}")
+            lines.append(f"{d['as_of']}: {local_date(self.as_of, lang)}")
         if self.not_in_force:
             lines.append(f"{d['not_in_force']}: {', '.join(self.not_in_force)}")
         return lines
@@ -743,8 +747,10 @@ class ComplianceReport:
         lines = [f"# {md(self.park)}", ""] + [f"- {md(s)}" for s in self._summary(lang)] + [""]
         lines.append("| " + " | ".join(md(h) for h in head) + " |")
         lines.append("|" + "---|" * len(head))
+        from .._words import source_text
+
         for r, row in zip(self.results, self.rows(lang=lang), strict=True):
-            lines.append("| " + " | ".join(md(c) for c in (*row, r.source)) + " |")
+            lines.append("| " + " | ".join(md(c) for c in (*row, source_text(r.source, lang))) + " |")
         failing = [r for r in self.results if r.features]
         if failing:
             lines.append("")

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from ..criteria import ComplianceReport
     from ..park import Park
 
-__all__ = ["map_picture", "png_base64", "share_chart"]
+__all__ = ["draw_map", "map_picture", "png_base64", "share_chart"]
 
 
 def _charted(indicator: str) -> bool:
@@ -174,15 +174,26 @@ def _label(result: Any, lang: str) -> str:
 def map_picture(park: Park, report: ComplianceReport | None, lang: str, *,
                 links: Any = None, changed: Any = None, title: str | None = None) -> str:
     """A static picture of the land-use map with what fails (base64 PNG)."""
+    fig = _figure(7.6, 6.6)
+    ax = fig.add_subplot()
+    ax.set_aspect("equal")
+    handles, bounds = draw_map(ax, park, report, lang, links=links, changed=changed)
+    return _finish_picture(ax, fig, park, handles, bounds, title)
+
+
+def draw_map(ax: Any, park: Park, report: ComplianceReport | None, lang: str, *,
+             links: Any = None, changed: Any = None) -> tuple[list[Any], list[float]]:
+    """Draw the land-use map with what fails on ``ax``; return the legend handles and the extent.
+
+    The extent (xmin, ymin, xmax, ymax) covers the park and the safety zones drawn. The report's
+    picture (:func:`map_picture`) and the print layout (``eipgis.present.printmap``) share it.
+    """
     import numpy as np
     import shapely
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     w = WORDS[lang]
-    fig = _figure(7.6, 6.6)
-    ax = fig.add_subplot()
-    ax.set_aspect("equal")
     ax.set_facecolor("#f3f1ea")
     lu = park.landuse
     handles: list[Any] = []
@@ -263,6 +274,11 @@ def map_picture(park: Park, report: ComplianceReport | None, lang: str, *,
                         key=list(HAZARD_COLOURS).index):
             handles.append(Line2D([], [], marker="o", linestyle="none", markerfacecolor=HAZARD_COLOURS[h],
                                   markeredgecolor="#222222", label=f"{w['hazard']} {h}"))
+    return handles, bounds
+
+
+def _finish_picture(ax: Any, fig: Any, park: Park, handles: list[Any], bounds: list[float],
+                    title: str | None) -> str:
     pad = 0.05 * max(bounds[2] - bounds[0], bounds[3] - bounds[1])
     ax.set_xlim(bounds[0] - pad, bounds[2] + pad)
     ax.set_ylim(bounds[1] - pad, bounds[3] + pad)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._words import INVEST_WORDS, check_lang, number
 from ._charts import _figure, png_base64
+from ._pdf import html_to_pdf  # moved to ._pdf so that the report prints too (issue 14)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -183,18 +184,3 @@ def write_case(case: Mapping[str, Any], path: str | os.PathLike[str], *, lang: s
     with _io.atomic_path(target, overwrite=overwrite) as tmp:
         tmp.write_bytes(pdf)
     return target
-
-
-def html_to_pdf(html: str) -> bytes:
-    """A self-contained HTML page as PDF bytes (WeasyPrint; no network: data URIs only)."""
-    from ..errors import OutputError
-
-    try:
-        import weasyprint
-    except (ImportError, OSError) as exc:  # OSError: the Pango library is missing
-        raise OutputError(f"PDF output needs WeasyPrint and the Pango library ({exc}). Fix: pip install "
-                          "weasyprint, and on Debian/Ubuntu apt install libpango-1.0-0 libpangoft2-1.0-0.") from None
-
-    # Only data: URIs (the page's own pictures); a reference to anything else is an error.
-    fetcher = weasyprint.URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
-    return bytes(weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf())

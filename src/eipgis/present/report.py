@@ -26,10 +26,14 @@ if TYPE_CHECKING:
     from ..criteria import ComplianceReport
     from ..park import Park
 
-__all__ = ["FORMATS", "MAX_ROWS", "report_html", "report_markdown", "write_report"]
+__all__ = ["FORMATS", "MAX_ROWS", "SUFFIXES", "report_format", "report_html", "report_markdown",
+           "write_report"]
 
 #: Output formats of :func:`write_report`.
-FORMATS = ("html", "markdown")
+FORMATS = ("html", "markdown", "pdf")
+
+#: File suffix → report format (any other suffix is refused).
+SUFFIXES = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown", ".pdf": "pdf"}
 
 #: Longest list of failing features or links a table shows (the rest is counted).
 MAX_ROWS = 50
@@ -312,9 +316,69 @@ def _document(
     sections.append(pictures)
     if park.notes:
         sections.append(_Section(w["notes"], paragraphs=list(park.notes)))
+    sections[2:2] = _explained(park, report, lang)  # after the criteria (issue 14)
     subtitle = f"{report.criteria_set} — {report.criteria_title[lang]} · {w['date']}: {date}"
-    return _Doc(lang, f"{w['report_title']}: {title or park.name}", subtitle, sections,
-                w["generated"].format(version=__version__, date=date))
+    return _localised(_Doc(lang, f"{w['report_title']}: {title or park.name}", subtitle, sections,
+                           w["generated"].format(version=__version__, date=date)))
+
+
+# --- what the report explains, in the reader's formats (issue 14) ----------------------------
+
+
+def _explained(park: Park, report: ComplianceReport, lang: str) -> list[_Section]:
+    """What each failing criterion means (one sentence per indicator), what "unconfirmed" means
+    when a threshold is, and which layers the park's own data marks illustrative."""
+    from .._words import FAILING_MEANING, PRINT_WORDS
+    from ..criteria import HEADINGS
+    from ._provenance import illustrative_lines
+
+    p = PRINT_WORDS[lang]
+    out = []
+    head = HEADINGS[lang]  # id, criterion, value, threshold, result, gap, status
+    rows = {row[0]: row for row in report.rows(lang=lang)}
+    meaning = []
+    for r in report.failing:
+        if r.indicator in FAILING_MEANING:
+            row = rows[r.id]
+            figures = f"{head[2]} {row[2]}, {head[3]} {row[3]}" + (f", {head[5]} {row[5]}" if row[5] != "–" else "")
+            meaning.append(f"{r.id} — {r.title[lang]}: {FAILING_MEANING[r.indicator][lang]} ({figures})")
+    if meaning:
+        out.append(_Section(p["meaning_title"], paragraphs=meaning))
+    if any(r.status == "unconfirmed" for r in report.results):
+        out.append(_Section(p["unconfirmed_title"], paragraphs=[p["unconfirmed_note"]]))
+    lines = illustrative_lines(park, lang)
+    out.append(_Section(p["illustrative_title"],
+                        paragraphs=[p["illustrative_intro"], *lines] if lines else [p["none_illustrative"]]))
+    return out
+
+
+def _localised(doc: _Doc) -> _Doc:
+    """In Vietnamese, every number, date and unit in Vietnamese form (Babel) and the sources'
+    document names in Vietnamese; ids, feature codes and headings are left as written."""
+    from dataclasses import replace
+
+    from .._words import localise, source_text
+
+    if doc.lang != "vi":
+        return doc
+    lang = doc.lang
+    keep = {WORDS[lang]["feature_col"]}
+    source = WORDS[lang]["source_col"]
+
+    def table(t: _Table) -> _Table:
+        def cell(head: str, text: str) -> str:
+            if head == source:
+                return source_text(text, lang)
+            return text if head in keep else localise(text, lang)
+
+        return replace(t, rows=[[cell(h, c) for h, c in zip(t.head, row, strict=True)] for row in t.rows])
+
+    def section(s: _Section) -> _Section:
+        return replace(s, tables=[table(t) for t in s.tables], paragraphs=[localise(x, lang) for x in s.paragraphs],
+                       subsections=[section(x) for x in s.subsections])
+
+    return replace(doc, subtitle=localise(doc.subtitle, lang), sections=[section(s) for s in doc.sections],
+                   footer=localise(doc.footer, lang))
 
 
 # --- rendering -----------------------------------------------------------------------------
@@ -463,15 +527,43 @@ def write_report(
     overwrite: bool = False,
     **options: Any,
 ) -> Path:
-    """Write the appraisal (HTML or Markdown, from ``fmt`` or the suffix) atomically.
+    """Write the appraisal (HTML, Markdown or PDF, from ``fmt`` or the suffix) atomically.
 
     Everything is computed before the file is opened, so a failure leaves no partial report.
+    The PDF is the HTML page printed by WeasyPrint (A4, pictures embedded).
     """
     from .. import io as _io
 
-    fmt = fmt or ("markdown" if Path(path).suffix.lower() in (".md", ".markdown") else "html")
-    if fmt not in FORMATS:
-        raise InputError(f"unknown report format {fmt!r}. Fix: use one of {', '.join(FORMATS)}.")
+    fmt = report_format(path, fmt)
     doc = _document(park, **_defaults(options))
+    if fmt == "pdf":
+        from ._pdf import html_to_pdf
+
+        pdf = html_to_pdf(_to_html(doc).replace("</head>", _PRINT_CSS + "</head>", 1))
+        target = Path(path)
+        with _io.atomic_path(target, overwrite=overwrite) as tmp:
+            tmp.write_bytes(pdf)
+        return target
     text = _to_html(doc) if fmt == "html" else _to_markdown(doc)
     return _io.write_text(path, text, overwrite=overwrite)
+
+
+#: Paper rules of the PDF report: A4 with page numbers; long tables break between rows, with their
+#: heading repeated, instead of leaving a page blank before a table that does not fit.
+_PRINT_CSS = ("<style>@page {size: A4; margin: 16mm 14mm 18mm;"
+              " @bottom-right {content: counter(page) \" / \" counter(pages); font-size: 9px;}}"
+              " body {max-width: none; margin: 0;} table {font-size: 10px; page-break-inside: auto;}"
+              " tr, figure {page-break-inside: avoid;} thead {display: table-header-group;}</style>")
+
+
+def report_format(path: str | os.PathLike[str], fmt: str | None = None) -> str:
+    """The report format ``fmt``, or the one the suffix of ``path`` names; refuse anything else."""
+    if fmt is None:
+        suffix = Path(path).suffix.lower()
+        if suffix not in SUFFIXES:
+            raise InputError(f"{path}: unknown report format {suffix or '(no suffix)'!r}. Fix: name the "
+                             f"report .html, .md or .pdf (or pass --format {'|'.join(FORMATS)}).")
+        fmt = SUFFIXES[suffix]
+    if fmt not in FORMATS:
+        raise InputError(f"unknown report format {fmt!r}. Fix: use one of {', '.join(FORMATS)}.")
+    return fmt

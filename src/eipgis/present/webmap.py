@@ -245,7 +245,20 @@ _LayerSwitch: Any = None
 def _add(m: Any, geoms_ll: Any, props: list[dict[str, Any]], spec: dict[str, Any], name: str,
          *, show: bool = True, overlay: bool = True) -> None:
     layer_cls, _, _ = _elements()
+    props = _localised_props(props, spec, getattr(m, "eipgis_lang", "en"))
     layer_cls(_collection(geoms_ll, props), spec, name=name, show=show, overlay=overlay).add_to(m)
+
+
+def _localised_props(props: list[dict[str, Any]], spec: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+    """Popup values with numbers and dates in Vietnamese form in a Vietnamese map (issue 14); the
+    feature's id (the popup's title) is left as written."""
+    from .._words import localise
+
+    if lang != "vi":
+        return props
+    keep = {spec.get("title"), "id"}
+    return [{k: v if k in keep or not isinstance(v, str) else localise(v, lang) for k, v in p.items()}
+            for p in props]
 
 
 def _landuse_layer(m: Any, park: Park, geoms_ll: Any, lang: str, name: str, *, show: bool = True,
@@ -557,14 +570,15 @@ def _panel_html(park: Park, report: ComplianceReport, after: ComplianceReport | 
     """The title box and legend, from ``templates/map_panel.html.j2`` (every value escaped)."""
     from .. import __version__
     from .._markup import render
+    from .._words import local_date, local_number
 
     w = WORDS[lang]
     box = {
         "head": title or park.name, "scenario": scenario_name, "criteria_set": report.criteria_set,
         "criteria_title": report.criteria_title[lang], "before": _status(report, lang),
         "after": _status(after, lang) if after is not None else None,
-        "area": number(park.area_ha, 1), "parcels": number(len(park.landuse)),
-        "crs": park.crs_label, "date": date, "version": __version__,
+        "area": local_number(park.area_ha, 1, lang), "parcels": local_number(len(park.landuse), 0, lang),
+        "crs": park.crs_label, "date": local_date(date, lang), "version": __version__,
         "status": _labels.data_status(park, lang),
     }
     groups = _legend_groups(lang, legend["classes"], legend["fails"], legend["hazards"],
@@ -866,6 +880,7 @@ def park_map(
     m = folium.Map(location=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2],
                    zoom_start=14, tiles=None, prefer_canvas=n_features >= _CANVAS_FROM,
                    control_scale=False, max_zoom=20, zoom_snap=0.25, zoom_delta=0.5)
+    m.eipgis_lang = lang  # type: ignore[attr-defined]  # read by _add for the popups' formats
     figure = m.get_root()
     assert isinstance(figure, Figure), "folium.Map puts itself in a Figure"
     figure.title = escape(f"{title or park.name} — eipgis")  # branca does not escape
