@@ -341,3 +341,21 @@ def test_assess_ranks_the_sample_measures_and_writes_one_case(tmp_path):
     assert case.exists() and "Work plan" in case.read_text(encoding="utf-8")
     # the RECP drives measure by hand: -6e9 + (2.1e9 - 0.1e9) × annuity(10 %, 10 yr) = -6e9 + 2e9 × 6.144567
     assert npvs["M-VSD-E09"] == pytest.approx(-6e9 + 2e9 * 6.144567, rel=1e-6)
+
+
+@pytest.mark.parametrize("park", ["hoa_khanh", "tra_noc"])
+def test_more_sample_parks_ship_measures_the_appraisal_reads(park, tmp_path, capsys):
+    """Hòa Khánh and Trà Nóc: measures on the links of their own symbiosis runs, appraised and screened."""
+    root = Path(__file__).resolve().parents[1] / "layers"
+    code, _, err = run_cli(["symbiosis", root / f"{park}.gpkg", "--flows", root / f"{park}_flows.csv",
+                            "--network", root / f"{park}_roads.osm", "-o", tmp_path / "sym"], capsys)
+    assert code == 0, err
+    code, _, err = run_cli(["invest", root / f"{park}_measures.csv", "--links", tmp_path / "sym" / "symbiosis.gpkg",
+                              "--park", root / f"{park}.gpkg", "-o", tmp_path / "inv"], capsys)
+    assert code == 0, err
+    doc = json.loads((tmp_path / "inv" / "measures.json").read_text(encoding="utf-8"))
+    estimated = [m for m in doc["measures"] if m["capex_basis"].startswith("estimate")]
+    assert estimated  # the piped link's capex comes from its routed length × 2,500,000 VND/m
+    for m in estimated:
+        assert "× 2,500,000 VND/m (pipe;" in m["capex_basis"]
+    assert (tmp_path / "inv" / "esmp.csv").exists() and (tmp_path / "inv" / "macc.png").exists()
