@@ -436,7 +436,7 @@ def measured_from_text(kind: Any, buildings: Any, w: dict[str, str]) -> str | No
 PORTFOLIO_WORDS: dict[str, dict[str, str]] = {
     "en": {
         "title": "Portfolio of industrial parks", "provinces": "Provinces (geoBoundaries, simplified)",
-        "parks": "Parks (outline coloured by result)",
+        "parks": "Parks (outline coloured by result)", "park_points": "Parks (marker coloured by result)",
         "park": "Park", "area": "Area", "result": "Result", "failing": "Failing criteria",
         "criteria_set": "Criteria set", "date": "Date", "pass": "pass", "fail": "fail",
         "open": "no failure, some not assessed", "not_assessed": "not assessed",
@@ -452,6 +452,7 @@ PORTFOLIO_WORDS: dict[str, dict[str, str]] = {
     "vi": {
         "title": "Danh mục các khu công nghiệp", "provinces": "Tỉnh, thành phố (geoBoundaries, giản lược)",
         "parks": "Các khu công nghiệp (màu viền theo kết quả)",
+        "park_points": "Các khu công nghiệp (điểm màu theo kết quả)",
         "park": "Khu công nghiệp", "area": "Diện tích", "result": "Kết quả",
         "failing": "Tiêu chí không đạt", "criteria_set": "Bộ tiêu chí", "date": "Ngày",
         "pass": "đạt", "fail": "không đạt", "open": "không có tiêu chí trượt, một số chưa đánh giá",

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .._markup import html_element, render
-from .._words import PORTFOLIO_WORDS, check_lang, number
+from .._words import PORTFOLIO_WORDS, check_lang, local_number
 from . import _webassets
 from ._charts import _figure, png_base64
 from .webmap import _add, _elements
@@ -92,13 +92,17 @@ def portfolio_html(result: Mapping[str, Any], *, lang: str = "en", date: str | N
          {"title": "n", "style": {"color": "#777777", "weight": 0.8, "fillOpacity": 0.04,
                                   "fillColor": "#999999"}}, w["provinces"])
     geoms = [shapely.geometry.shape(p["outline"]) for p in parks if p.get("outline")]
-    props = [{"n": p["park"], "r": w[_status(p)], "s": _status(p), "a": f"{number(p['area_ha'], 1)} ha",
+    props = [{"n": p["park"], "r": w[_status(p)], "s": _status(p), "a": f"{local_number(p['area_ha'], 1, lang)} ha",
               "f": ", ".join(p["failing"]) or "–"} for p in parks if p.get("outline")]
     if geoms:
         spec = {"title": "n", "fields": [["r", w["result"]], ["a", w["area"]], ["f", w["failing"]]],
                 "style": {"weight": 3, "fillOpacity": 0.35}, "styleBy": "s",
                 "styles": {k: {"color": c, "fillColor": c} for k, c in STATUS_COLOURS.items()}}
         _add(m, geoms, props, spec, w["parks"])
+        # a marker at each park too: an outline of a few km is a speck at the scale of the country
+        points = [shapely.point_on_surface(g) for g in geoms]
+        _add(m, points, props, {**spec, "radius": 7, "style": {"weight": 2, "fillOpacity": 0.8}},
+             w["park_points"])
         xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
         pad = 0.02
         m.fit_bounds([[ymin - pad, xmin - pad], [ymax + pad, xmax + pad]])
@@ -119,7 +123,7 @@ def portfolio_html(result: Mapping[str, Any], *, lang: str = "en", date: str | N
                 cells.append({"text": w["pass" if r["passed"] else "fail"],
                               "css": "eipgis-c-pass" if r["passed"] else "eipgis-c-fail"})
         status = _status(p)
-        rows.append({"park": p["park"], "area": number(p["area_ha"], 1), "result": w[status],
+        rows.append({"park": p["park"], "area": local_number(p["area_ha"], 1, lang), "result": w[status],
                      "css": f"eipgis-c-{status}", "cells": cells})
     n_fail = sum(1 for p in parks if p["failing"])
     summary = w["summary"].format(n=len(parks), fail=n_fail, errors=len(errors))
