@@ -203,5 +203,5 @@ def test_vietnamese_web_map_panel_and_popups(square_gpkg):
     vi = map_html(park_map(park, lang="vi", tiles=None, date=DATE))
     en = map_html(park_map(park, lang="en", tiles=None, date=DATE))
     # the panel: 100 ha with one decimal, today's date; P1 is 500 m × 500 m = 25 ha in its popup
-    assert "100,0 ha" in vi and "02/12/2026" in vi and '"a":"25,00 ha"' in vi
-    assert "100.0 ha" in en and DATE in en and '"a":"25.00 ha"' in en
+    assert "100,0 ha" in vi and "02/12/2026" in vi and '"25,00 ha"' in vi  # compact layers: values without their key
+    assert "100.0 ha" in en and DATE in en and '"25.00 ha"' in en
