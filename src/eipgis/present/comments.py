@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._words import COMMENT_TOPICS, COMMENT_WORDS, check_lang, number
+from .._words import COMMENT_TOPICS, COMMENT_WORDS, check_lang, local_number
 from ..errors import InputError, LayerError
 
 if TYPE_CHECKING:
@@ -529,15 +529,19 @@ def _value(v: Any) -> str | None:
 VIETNAM_TIME = _dt.timezone(_dt.timedelta(hours=7))
 
 
-def local_time(text: Any) -> str:
-    """``2026-12-02T02:30:00.000Z`` → ``2026-12-02 09:30 (UTC+7)``; text that is not a time stays."""
+def local_time(text: Any, lang: str = "en") -> str:
+    """``2026-12-02T02:30:00.000Z`` → ``2026-12-02 09:30 (UTC+7)`` (en), ``02/12/2026 09:30 (UTC+7)``
+    (vi); text that is not a time stays."""
+    from .._words import local_date
+
     try:
         moment = _dt.datetime.fromisoformat(str(text))
     except ValueError:
         return str(text)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=_dt.UTC)
-    return moment.astimezone(VIETNAM_TIME).strftime("%Y-%m-%d %H:%M (UTC+7)")
+    here = moment.astimezone(VIETNAM_TIME)
+    return f"{local_date(here.date(), lang)} {here.strftime('%H:%M')} (UTC+7)"
 
 
 def _where(row: Any, lang: str) -> str:
@@ -545,7 +549,7 @@ def _where(row: Any, lang: str) -> str:
     if lot is None:
         return COMMENT_WORDS[lang]["outside"]
     if isinstance(d, int | float) and math.isfinite(d) and d > 0:
-        return f"{lot} (≈{number(d)} m)"
+        return f"{lot} (≈{local_number(d, 0, lang)} m)"
     return lot
 
 
@@ -558,9 +562,9 @@ def layer_features(frame: gpd.GeoDataFrame, lang: str) -> tuple[Any, list[dict[s
         props.append({
             "h": _value(row["author"]), "o": _value(row["organisation"]),
             "tp": COMMENT_TOPICS.get(str(row["topic"]), {}).get(lang, _value(row["topic"])),
-            "x": _value(row["text"]), "tm": local_time(row["time"]),
+            "x": _value(row["text"]), "tm": local_time(row["time"], lang),
             "pl": _where(row, lang) if _value(row["place_lot"]) else None,
-            "f": f"{fac} (≈{number(fd)} m)" if fac and isinstance(fd, float) and math.isfinite(fd) else fac,
+            "f": f"{fac} (≈{local_number(fd, 0, lang)} m)" if fac and isinstance(fd, float) and math.isfinite(fd) else fac,
         })
     spec = {"pane": PANE, "title": "h", "radius": 8,
             "fields": [["o", w["organisation"]], ["tp", w["topic"]], ["x", w["text"]],
@@ -583,12 +587,14 @@ def summary_tables(frame: gpd.GeoDataFrame, lang: str, *, max_rows: int = 50
     label = {k: v[lang] for k, v in COMMENT_TOPICS.items()}
     people = frame["author"].astype(str).str.strip().str.casefold().nunique()
     orgs = frame["organisation"].dropna().astype(str).str.strip()
-    times = sorted(local_time(t) for t in frame["time"])
-    paragraphs = [w["summary"].format(n=number(len(frame)), people=number(people),
-                                      orgs=number(orgs[orgs != ""].str.casefold().nunique()),
-                                      first=times[0][:10], last=times[-1][:10]), w["place_note"]]
+    stamps = sorted(str(t) for t in frame["time"])  # ISO text: text order is time order
+    first, last = (local_time(t, lang).rsplit(" ", 2)[0] for t in (stamps[0], stamps[-1]))
+    paragraphs = [w["summary"].format(n=local_number(len(frame), 0, lang),
+                                      people=local_number(people, 0, lang),
+                                      orgs=local_number(orgs[orgs != ""].str.casefold().nunique(), 0, lang),
+                                      first=first, last=last), w["place_note"]]
     counts = topic.value_counts()
-    by_topic = [[label.get(k, k), number(int(counts[k]))]
+    by_topic = [[label.get(k, k), local_number(int(counts[k]), 0, lang)]
                 for k in [*COMMENT_TOPICS, *sorted(set(counts.index) - set(COMMENT_TOPICS))] if k in counts]
     places = [_where(r, lang) for _, r in frame.iterrows()]
     place_key = frame["place_lot"].where(frame["place_lot"].notna(), w["outside"]).astype(str)
@@ -596,7 +602,7 @@ def summary_tables(frame: gpd.GeoDataFrame, lang: str, *, max_rows: int = 50
     for key, t in zip(place_key, topic, strict=True):
         groups.setdefault(key, []).append(t)
     by_place = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-    place_rows = [[key, number(len(ts)), ", ".join(label.get(t, t) for t in dict.fromkeys(ts))]
+    place_rows = [[key, local_number(len(ts), 0, lang), ", ".join(label.get(t, t) for t in dict.fromkeys(ts))]
                   for key, ts in by_place]
     raw = frame["time"].astype(str).tolist()
     order = sorted(range(len(frame)), key=raw.__getitem__)  # ISO text: text order is time order
@@ -604,7 +610,7 @@ def summary_tables(frame: gpd.GeoDataFrame, lang: str, *, max_rows: int = 50
     for i in order[:max_rows]:
         row = frame.iloc[i]
         fac = _value(row["nearest_facility"])
-        listing.append([local_time(row["time"]), str(_value(row["author"]) or ""),
+        listing.append([local_time(row["time"], lang), str(_value(row["author"]) or ""),
                         str(_value(row["organisation"]) or ""), label.get(str(row["topic"]), str(row["topic"])),
                         places[i], fac or "–", str(_value(row["text"]) or "")])
     tables = [

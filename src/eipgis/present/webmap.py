@@ -19,6 +19,8 @@ from .._words import (
     check_lang,
     co2_columns,
     co2_label,
+    local_date,
+    local_number,
     measured_from_text,
     missing,
     number,
@@ -350,7 +352,7 @@ def _failing_layers(m: Any, park: Park, report: ComplianceReport, lang: str, sim
         spec = {"pane": "eipgis-fail", "title": "h", "style": _FAIL_STYLE["strip"],
                 "fields": [["ha", w["ungreen_area"]], ["len", w["ungreen_length"]],
                            ["wd", w["width"]], ["crit", "ID"]]}
-        name = w["fail_strip"].format(ha=number(strip.ungreen_ha, 2))
+        name = w["fail_strip"].format(ha=local_number(strip.ungreen_ha, 2, lang))
         _add(m, geoms, props, spec, name)
         legend.append(("fill", _FAIL_STYLE["strip"]["fillColor"], name))
         _strip_gaps(m, ungreen, park, lang, legend)
@@ -570,7 +572,6 @@ def _panel_html(park: Park, report: ComplianceReport, after: ComplianceReport | 
     """The title box and legend, from ``templates/map_panel.html.j2`` (every value escaped)."""
     from .. import __version__
     from .._markup import render
-    from .._words import local_date, local_number
 
     w = WORDS[lang]
     box = {
