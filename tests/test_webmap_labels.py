@@ -70,10 +70,13 @@ def test_tang_loong_context_and_status():
     assert {"Hà Nội - Lào Cai", "Cam Đường - Phố Lu"} <= names
     assert "Lào Cai" in [n for _, n in provinces]
     assert all(shapely.get_num_geometries(g) >= 1 for g in lines)
-    # The sample park marks its boundary answers and neighbourhood populations as illustrative.
-    assert _labels.data_status(park, "en") == ("illustrative layout in park boundary, neighbourhoods: "
-                                               "not survey data")
-    assert _labels.data_status(park, "vi").startswith("bố trí minh hoạ ở ranh giới khu, khu dân cư")
+    # The sample marks as illustrative its boundary answers, 103 of 106 parcels' area basis, 16 of 17
+    # facility locations, the neighbourhood populations and the enterprises' figures (the report's rule).
+    assert _labels.data_status(park, "en") == (
+        "illustrative layout in park boundary, land use, facilities, neighbourhoods, enterprises: "
+        "not survey data")
+    assert _labels.data_status(park, "vi").startswith(
+        "bố trí minh hoạ ở ranh giới khu, sử dụng đất, cơ sở sản xuất, khu dân cư, doanh nghiệp")
 
 
 def test_square_park_status_and_labels(square_gpkg):

@@ -1007,6 +1007,7 @@ MAP_LABEL_WORDS: dict[str, dict[str, str]] = {
         "lyr_plot_green": "green inside plots",
         "lyr_facilities": "facilities",
         "lyr_neighbourhoods": "neighbourhoods",
+        "lyr_enterprises": "enterprises",
     },
     "vi": {
         "labels": "Nhãn (lô, cơ sở, địa danh, đường)",
@@ -1034,6 +1035,7 @@ MAP_LABEL_WORDS: dict[str, dict[str, str]] = {
         "lyr_plot_green": "cây xanh trong lô",
         "lyr_facilities": "cơ sở sản xuất",
         "lyr_neighbourhoods": "khu dân cư",
+        "lyr_enterprises": "doanh nghiệp",
     },
 }
 

@@ -33,25 +33,18 @@ _MAX_ZOOM = {"province": 12}
 #: How far (degrees, ≈ 4 km) from the park a province's name is placed.
 _PROVINCE_CLEAR_DEG = 0.04
 
-_LAYERS = ("boundary", "landuse", "buildings", "plot_green", "facilities", "neighbourhoods")
 
 
 def data_status(park: Park, lang: str) -> str:
     """One line on where the park's data comes from: which layers are marked illustrative.
 
-    A layer counts as illustrative when a column named like ``*source*``, ``*status*`` or ``*note*``
-    says so in one of its rows (``illustrative`` or ``minh hoạ``/``minh họa``).
+    The rule is the report's (:func:`eipgis.present._provenance.illustrative_layers`): a text
+    cell that says ``illustrative`` / ``minh hoạ`` or a true ``illustrative`` column.
     """
+    from ._provenance import illustrative_layers
+
     w = MAP_LABEL_WORDS[lang]
-    marked = []
-    for layer in _LAYERS:
-        frame = getattr(park, layer)
-        cols = [c for c in frame.columns if any(k in str(c).lower() for k in ("source", "status", "note"))]
-        for c in cols:
-            text = frame[c].dropna().astype(str).str.lower()
-            if text.str.contains("illustrat|minh hoạ|minh họa", regex=True).any():
-                marked.append(w[f"lyr_{layer}"])
-                break
+    marked = [w.get(f"lyr_{m.layer}", m.layer) for m in illustrative_layers(park)]
     if marked:
         return w["status_illustrative"].format(layers=", ".join(marked))
     return w["status_supplied"]
