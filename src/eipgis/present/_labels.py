@@ -34,7 +34,6 @@ _MAX_ZOOM = {"province": 12}
 _PROVINCE_CLEAR_DEG = 0.04
 
 
-
 def data_status(park: Park, lang: str) -> str:
     """One line on where the park's data comes from: which layers are marked illustrative.
 
