@@ -63,6 +63,16 @@ def _series_one(target: str, park: str) -> Any:
         return series(store, park)
 
 
+@measure("eipgis monitor show, process start to exit")
+def _show_cli(target: str, park: str) -> Any:
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-m", "eipgis", "monitor", "show", target, "--format", "table"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 def years(n: int) -> list[dt.date]:
     last = dt.date.today().year - 1
     return [dt.date(y, 12, 31) for y in range(last - n + 1, last + 1)]
